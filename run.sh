@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# One entry point for a fresh Debian 12 machine: installs what is missing, configures, builds, runs.
+#   ./run.sh demo     set up, build and run the main job
+#   ./run.sh test     set up, build and run the whole test suite
+#   ./run.sh bench    set up, build and run the benchmarks (bench/README.md)
+#   ./run.sh setup    only install the Debian packages the project needs
+#   ./run.sh build    only configure and build
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+BUILD_DIR=${BUILD_DIR:-build}
+JOBS=${JOBS:-$(nproc)}
+
+# Debian packages the project needs: libraries, tools, the data set. Benchmarks add the baselines.
+PACKAGES=(build-essential cmake pkg-config libboost-dev libboost-graph-dev libxtensor-dev
+          libxtensor-blas-dev libopenblas-dev liblapack-dev zlib1g-dev doctest-dev
+          libopenmpi-dev openmpi-bin dataset-fashion-mnist)
+BENCH_PACKAGES=(libbenchmark-dev libpagmo-dev libtorch-dev)
+
+install_missing() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    echo "run.sh: installing ${missing[*]}"
+    local sudo=()
+    [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+}
+
+configure_and_build() {
+  local bench=$1
+  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DMOO_BUILD_BENCHMARKS="$bench"
+  cmake --build "$BUILD_DIR" -j "$JOBS" "${@:2}"
+}
+
+cmd=${1:-help}
+shift || true
+case "$cmd" in
+  setup) install_missing "${PACKAGES[@]}" ;;
+  build)
+    install_missing "${PACKAGES[@]}"
+    configure_and_build OFF ;;
+  test)
+    install_missing "${PACKAGES[@]}"
+    configure_and_build OFF
+    # mpirun refuses root unless told; CI runs as root.
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" "$@" ;;
+  demo)
+    install_missing "${PACKAGES[@]}"
+    configure_and_build OFF --target demo
+    "$BUILD_DIR"/examples/demo "$@" ;;
+  bench)
+    install_missing "${PACKAGES[@]}" "${BENCH_PACKAGES[@]}"
+    configure_and_build ON --target moo_bench
+    "$BUILD_DIR"/bench/moo_bench "$@" ;;
+  *)
+    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    [[ $cmd == help ]] || exit 2 ;;
+esac
