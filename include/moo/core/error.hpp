@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace moo {
 
@@ -53,4 +55,34 @@ inline void require_finite(double v, std::string_view what, std::size_t row, std
 }
 
 }  // namespace detail
+}  // namespace moo
+
+namespace moo {
+
+// One or more evaluations of a batch threw. The message names each failed genome and its error;
+// `objectives` keeps every result of the batch (failed rows are NaN) so nothing computed is lost.
+class evaluation_error : public error {
+ public:
+  struct failure {
+    std::size_t index;
+    std::string genome;
+    std::string what;
+  };
+  evaluation_error(std::string msg, std::vector<failure> failures, std::vector<double> objectives,
+                   std::size_t objectives_per_row)
+      : error(std::move(msg)),
+        failures_(std::move(failures)),
+        objectives_(std::move(objectives)),
+        cols_(objectives_per_row) {}
+  const std::vector<failure>& failures() const { return failures_; }
+  // Row-major results of the whole batch (rows() x cols()), NaN where the evaluation failed.
+  const std::vector<double>& objectives() const { return objectives_; }
+  std::size_t cols() const { return cols_; }
+
+ private:
+  std::vector<failure> failures_;
+  std::vector<double> objectives_;
+  std::size_t cols_;
+};
+
 }  // namespace moo

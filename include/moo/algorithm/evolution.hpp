@@ -1,0 +1,120 @@
+// The one generic evolve loop, as an ask/tell state machine: ask() gives the genomes to evaluate
+// (first the initial population, then each generation's offspring), tell() takes their objectives
+// and applies survival. Every searcher of moo is this loop with different policies.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "moo/core/concepts.hpp"
+#include "moo/core/error.hpp"
+#include "moo/core/matrix.hpp"
+#include "moo/core/rng.hpp"
+
+namespace moo {
+
+template <search_space Space, class Variation, survival Survival, mating Mating>
+  requires variation<Variation, Space>
+class evolution {
+ public:
+  using genome_type = typename Space::genome_type;
+  using space_type = Space;
+
+  // population: survivors kept per generation; offspring: children per generation (0 = population).
+  evolution(Space space, std::size_t population, std::size_t offspring, std::uint64_t seed,
+            Variation variation = {}, Survival survival = {}, Mating mating = {})
+      : space_(std::move(space)),
+        population_size_(population),
+        offspring_size_(offspring == 0 ? population : offspring),
+        rng_(seed),
+        variation_(std::move(variation)),
+        survival_(std::move(survival)),
+        mating_(std::move(mating)) {
+    if (population == 0) throw value_error("evolution: population size must be positive, got 0");
+  }
+
+  // The genomes to evaluate next. Asking again before telling returns the same batch.
+  const std::vector<genome_type>& ask() {
+    if (asked_) return pending_;
+    pending_.clear();
+    if (genomes_.empty()) {
+      pending_.reserve(population_size_);
+      for (std::size_t i = 0; i < population_size_; ++i) pending_.push_back(space_.sample(rng_));
+    } else {
+      const std::size_t pairs = (offspring_size_ + 1) / 2;
+      const auto parents = mating_.select(ranking_, 2 * pairs, rng_);
+      pending_.reserve(2 * pairs);
+      for (std::size_t p = 0; p < pairs; ++p) {
+        auto children = variation_(space_, genomes_[parents[2 * p]], genomes_[parents[2 * p + 1]], rng_);
+        for (auto& c : children)
+          if (pending_.size() < offspring_size_) pending_.push_back(std::move(c));
+      }
+    }
+    asked_ = true;
+    return pending_;
+  }
+
+  // The objectives of the last ask()'s genomes, one row each in the same order. Rejects a wrong
+  // shape or a non-finite value before changing anything, so the batch can be told again.
+  void tell(const matrix& objectives) {
+    if (!asked_) throw error("evolution::tell: nothing was asked; call ask() first");
+    if (objectives.rows() != pending_.size())
+      throw dimension_error(detail::message("evolution::tell: ", objectives.rows(), " rows of objectives for ",
+                                            pending_.size(), " asked genomes"));
+    if (!objectives_.empty() && objectives.cols() != objectives_.cols())
+      throw dimension_error(detail::message("evolution::tell: ", objectives.cols(), " objectives, expected ",
+                                            objectives_.cols()));
+    objectives.require_finite("evolution::tell");
+    matrix merged = objectives_;
+    if (merged.empty()) merged = objectives;
+    else
+      for (std::size_t i = 0; i < objectives.rows(); ++i) merged.push_back(objectives.row(i));
+    auto s = survival_.survive(merged, population_size_, rng_);
+    std::vector<genome_type> next;
+    next.reserve(s.index.size());
+    const std::size_t old = genomes_.size();
+    for (auto i : s.index) next.push_back(i < old ? genomes_[i] : std::move(pending_[i - old]));
+    objectives_ = merged.select(s.index);
+    genomes_ = std::move(next);
+    ranking_ = std::move(s);
+    evaluations_ += pending_.size();
+    if (old > 0) ++generation_;
+    pending_.clear();
+    asked_ = false;
+  }
+
+  const Space& space() const { return space_; }
+  const std::vector<genome_type>& genomes() const { return genomes_; }
+  const matrix& objectives() const { return objectives_; }
+  const survivors& ranking() const { return ranking_; }
+  // Generations completed after the initial population (0 until the first offspring are told).
+  std::size_t generation() const { return generation_; }
+  std::size_t evaluations() const { return evaluations_; }
+  bool initialized() const { return !genomes_.empty(); }
+  rng& random() { return rng_; }
+  const rng& random() const { return rng_; }
+  Survival& survival_policy() { return survival_; }
+  std::size_t population_size() const { return population_size_; }
+  std::size_t offspring_size() const { return offspring_size_; }
+
+ private:
+  Space space_;
+  std::size_t population_size_;
+  std::size_t offspring_size_;
+  rng rng_;
+  Variation variation_;
+  Survival survival_;
+  Mating mating_;
+  std::vector<genome_type> genomes_;
+  matrix objectives_;
+  survivors ranking_;
+  std::vector<genome_type> pending_;
+  bool asked_ = false;
+  std::size_t generation_ = 0;
+  std::size_t evaluations_ = 0;
+};
+
+}  // namespace moo
