@@ -52,8 +52,8 @@ case "$cmd" in
     ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" "$@" ;;
   demo)
     install_missing "${PACKAGES[@]}"
-    configure_and_build OFF --target demo
-    "$BUILD_DIR"/examples/demo "$@" ;;
+    configure_and_build OFF --target nsga2_zdt1
+    "$BUILD_DIR"/examples/nsga2_zdt1 "$@" ;;
   bench)
     install_missing "${PACKAGES[@]}" "${BENCH_PACKAGES[@]}"
     configure_and_build ON --target moo_bench
