@@ -44,13 +44,14 @@ class evolution {
       pending_.reserve(population_size_);
       for (std::size_t i = 0; i < population_size_; ++i) pending_.push_back(space_.sample(rng_));
     } else {
-      const std::size_t pairs = (offspring_size_ + 1) / 2;
-      const auto parents = mating_.select(ranking_, 2 * pairs, rng_);
-      pending_.reserve(2 * pairs);
-      for (std::size_t p = 0; p < pairs; ++p) {
+      const std::size_t per_mating = single_child ? 1 : 2;
+      const std::size_t matings = (offspring_size_ + per_mating - 1) / per_mating;
+      const auto parents = select_parents(2 * matings);
+      pending_.reserve(per_mating * matings);
+      for (std::size_t p = 0; p < matings; ++p) {
         auto children = variation_(space_, genomes_[parents[2 * p]], genomes_[parents[2 * p + 1]], rng_);
-        for (auto& c : children)
-          if (pending_.size() < offspring_size_) pending_.push_back(std::move(c));
+        for (std::size_t c = 0; c < per_mating; ++c)
+          if (pending_.size() < offspring_size_) pending_.push_back(std::move(children[c]));
       }
     }
     asked_ = true;
@@ -101,6 +102,18 @@ class evolution {
   std::size_t offspring_size() const { return offspring_size_; }
 
  private:
+  // A survival policy that keeps its own structure (MOEA/D's neighbourhoods) may choose the parents
+  // itself (`mate`) and ask for one child per mating (`one_child_per_mating`): child j then belongs
+  // to mating j, so survival knows which subproblem each child came from.
+  static constexpr bool single_child = requires { requires Survival::one_child_per_mating; };
+
+  std::vector<std::size_t> select_parents(std::size_t n) {
+    if constexpr (requires { survival_.mate(ranking_, n, rng_); })
+      return survival_.mate(ranking_, n, rng_);
+    else
+      return mating_.select(ranking_, n, rng_);
+  }
+
   Space space_;
   std::size_t population_size_;
   std::size_t offspring_size_;
