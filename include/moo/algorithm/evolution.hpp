@@ -1,6 +1,14 @@
 // The one generic evolve loop, as an ask/tell state machine: ask() gives the genomes to evaluate
 // (first the initial population, then each generation's offspring), tell() takes their objectives
-// and applies survival. Every searcher of moo is this loop with different policies.
+// and applies survival. Every searcher of moo is this loop with different policies. Example, evaluating
+// with your own machinery:
+//   auto state = moo::nsga2{{.population = 100, .seed = 1}}.start(problem.space());
+//   while (state.generation() < 250) {
+//     const auto& genomes = state.ask();
+//     moo::matrix f(genomes.size(), problem.num_objectives());
+//     for (std::size_t i = 0; i < genomes.size(); ++i) problem.evaluate(genomes[i], f.row(i));
+//     state.tell(f);
+//   }
 #pragma once
 
 #include <algorithm>
@@ -49,7 +57,15 @@ class evolution {
       const auto parents = select_parents(2 * matings);
       pending_.reserve(per_mating * matings);
       for (std::size_t p = 0; p < matings; ++p) {
-        auto children = variation_(space_, genomes_[parents[2 * p]], genomes_[parents[2 * p + 1]], rng_);
+        const auto& a = genomes_[parents[2 * p]];
+        const auto& b = genomes_[parents[2 * p + 1]];
+        // One child per mating: a variation that can make the first child alone (child()) saves the other.
+        if constexpr (single_child &&
+                      requires { { variation_.child(space_, a, b, rng_) } -> std::same_as<genome_type>; }) {
+          pending_.push_back(variation_.child(space_, a, b, rng_));
+          continue;
+        }
+        auto children = variation_(space_, a, b, rng_);
         for (std::size_t c = 0; c < per_mating; ++c)
           if (pending_.size() < offspring_size_) pending_.push_back(std::move(children[c]));
       }
@@ -77,7 +93,13 @@ class evolution {
     std::vector<genome_type> next;
     next.reserve(s.index.size());
     const std::size_t old = genomes_.size();
-    for (auto i : s.index) next.push_back(i < old ? genomes_[i] : std::move(pending_[i - old]));
+    // A child may survive in several slots (MOEA/D): copy it, and move it only at its last use.
+    std::vector<std::size_t> uses(pending_.size(), 0);
+    for (auto i : s.index)
+      if (i >= old) ++uses[i - old];
+    for (auto i : s.index)
+      next.push_back(i < old ? genomes_[i]
+                             : (--uses[i - old] == 0 ? std::move(pending_[i - old]) : pending_[i - old]));
     objectives_ = merged.select(s.index);
     genomes_ = std::move(next);
     ranking_ = std::move(s);
@@ -100,12 +122,41 @@ class evolution {
   Survival& survival_policy() { return survival_; }
   std::size_t population_size() const { return population_size_; }
   std::size_t offspring_size() const { return offspring_size_; }
+  // Wall-clock seconds the run loop has spent on this state, kept across checkpoint and resume.
+  double elapsed_seconds() const { return elapsed_; }
+  void set_elapsed_seconds(double s) { elapsed_ = s; }
+
+  // Hands every part of the state a checkpoint must keep to `v` (io/checkpoint.hpp): v.setting for the
+  // sizes a resumed run must share, v.field for data, v.policy for the policies, whose own state (MOEA/D's
+  // ideal point, ...) travels through their optional save(std::ostream&) const / load(std::istream&).
+  template <class Visitor>
+  void visit_state(Visitor& v) const { visit_state_of(*this, v); }
+  template <class Visitor>
+  void visit_state(Visitor& v) { visit_state_of(*this, v); }
 
  private:
   // A survival policy that keeps its own structure (MOEA/D's neighbourhoods) may choose the parents
   // itself (`mate`) and ask for one child per mating (`one_child_per_mating`): child j then belongs
   // to mating j, so survival knows which subproblem each child came from.
   static constexpr bool single_child = requires { requires Survival::one_child_per_mating; };
+
+  template <class Self, class Visitor>
+  static void visit_state_of(Self& self, Visitor& v) {
+    v.setting("population", self.population_size_);
+    v.setting("offspring", self.offspring_size_);
+    v.field("rng", self.rng_);
+    v.field("genomes", self.genomes_);
+    v.field("objectives", self.objectives_);
+    v.field("ranking", self.ranking_);
+    v.field("pending", self.pending_);
+    v.field("asked", self.asked_);
+    v.field("generation", self.generation_);
+    v.field("evaluations", self.evaluations_);
+    v.field("elapsed", self.elapsed_);
+    v.policy("variation", self.variation_);
+    v.policy("survival", self.survival_);
+    v.policy("mating", self.mating_);
+  }
 
   std::vector<std::size_t> select_parents(std::size_t n) {
     if constexpr (requires { survival_.mate(ranking_, n, rng_); })
@@ -128,6 +179,7 @@ class evolution {
   bool asked_ = false;
   std::size_t generation_ = 0;
   std::size_t evaluations_ = 0;
+  double elapsed_ = 0.0;
 };
 
 }  // namespace moo

@@ -14,8 +14,12 @@ template <class G>
 std::string describe(const G& g, std::size_t limit = 12) {
   std::ostringstream os;
   os.precision(10);
-  if constexpr (requires { g.begin(); g.end(); g.size(); } &&
-                std::is_arithmetic_v<std::remove_cvref_t<decltype(*g.begin())>>) {
+  if constexpr (requires {
+                  g.begin();
+                  g.end();
+                  g.size();
+                  requires std::is_arithmetic_v<std::remove_cvref_t<decltype(*g.begin())>>;
+                }) {
     os << '[';
     std::size_t i = 0;
     for (const auto& v : g) {

@@ -1,0 +1,251 @@
+// Checkpoint files: the whole state of a search (population, objectives, ranking, pending batch, rng
+// state, counters, elapsed time, the policies' own state) plus the state of stateful run arguments
+// (terminations, archives, ...), so a resumed run ends bit-identical to an uninterrupted one.
+//
+// Layout: 8-byte magic "MOOCKPT\x1a", u32 format version, u64 payload length, u64 FNV-1a-64 of the
+// payload, then the payload (integers little-endian, doubles by bit pattern). Writing goes through a
+// temporary file and a rename, and keeps the previous checkpoint as "<file>.prev"; reading refuses a
+// truncated, corrupted or foreign file with an io_error naming the file and what is wrong.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "moo/core/error.hpp"
+#include "moo/io/file.hpp"
+#include "moo/io/serialize.hpp"
+
+namespace moo::io {
+
+inline constexpr std::string_view checkpoint_magic{"MOOCKPT\x1a", 8};
+inline constexpr std::uint32_t checkpoint_version = 1;
+inline constexpr std::size_t checkpoint_header_size = 8 + 4 + 8 + 8;
+
+// FNV-1a, 64 bits (Fowler, Noll & Vo): the checksum over a checkpoint's payload.
+inline std::uint64_t fnv1a64(std::string_view bytes) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+namespace detail {
+
+// Writes a state's fields in visit order, each preceded by its name; policies as a flag + blob.
+struct checkpoint_writer {
+  std::ostream& os;
+
+  template <class T>
+  void field(const char* name, const T& v) {
+    io::write(os, std::string(name));
+    io::write(os, v);
+  }
+  template <class T>
+  void setting(const char* name, const T& v) {
+    field(name, v);
+  }
+  template <class T>
+  void policy(const char* name, const T& p) {
+    io::write(os, std::string(name));
+    if constexpr (stateful<T>) {
+      std::ostringstream blob(std::ios::binary);
+      p.save(blob);
+      io::write(os, true);
+      io::write(os, std::move(blob).str());
+    } else {
+      io::write(os, false);
+    }
+  }
+};
+
+// Reads fields in visit order, checking each name, and checking settings against the current run.
+struct checkpoint_reader {
+  std::istream& is;
+
+  void expect_name(const char* name) {
+    const auto found = io::read<std::string>(is);
+    if (found != name)
+      throw io_error(moo::detail::message("expected the field '", name, "', found '", found, "'"));
+  }
+  template <class T>
+  void field(const char* name, T& v) {
+    expect_name(name);
+    v = io::read<T>(is);
+  }
+  template <class T>
+  void setting(const char* name, const T& v) {
+    expect_name(name);
+    const auto stored = io::read<T>(is);
+    if (stored != v)
+      throw io_error(moo::detail::message("it was written with ", name, " = ", stored, ", this run has ", name,
+                                          " = ", v));
+  }
+  template <class T>
+  void policy(const char* name, T& p) {
+    expect_name(name);
+    const bool has_state = io::read<bool>(is);
+    if (has_state != stateful<T>)
+      throw io_error(moo::detail::message("it ", has_state ? "holds" : "lacks", " state for the ", name,
+                                          " policy, which ", stateful<T> ? "has" : "has no", " save/load hooks"));
+    if constexpr (stateful<T>) {
+      std::istringstream blob(io::read<std::string>(is), std::ios::binary);
+      p.load(blob);
+      if (blob.fail()) throw io_error(moo::detail::message("the ", name, " policy's state is malformed"));
+    }
+  }
+};
+
+// The state of every stateful run argument, in argument order.
+template <class... Extra>
+std::vector<std::string> extra_blobs(const Extra&... extra) {
+  std::vector<std::string> blobs;
+  [[maybe_unused]] auto one = [&](const auto& e) {
+    if constexpr (stateful<std::remove_cvref_t<decltype(e)>>) {
+      std::ostringstream blob(std::ios::binary);
+      e.save(blob);
+      blobs.push_back(std::move(blob).str());
+    }
+  };
+  (one(extra), ...);
+  return blobs;
+}
+
+template <class... Extra>
+constexpr std::size_t count_stateful() {
+  return (std::size_t{0} + ... + (stateful<std::remove_cvref_t<Extra>> ? 1 : 0));
+}
+
+[[noreturn]] inline void refuse(const std::filesystem::path& path, const std::string& what) {
+  std::string msg = moo::detail::message("checkpoint '", path.string(), "' is refused: ", what);
+  auto prev = path;
+  prev += ".prev";
+  std::error_code ec;
+  if (std::filesystem::exists(prev, ec))
+    msg += moo::detail::message(" (the previous checkpoint '", prev.string(), "' is intact)");
+  throw io_error(msg);
+}
+
+}  // namespace detail
+
+// The checkpoint bytes of a state (anything with visit_state, e.g. moo::evolution) and of the
+// stateful ones among `extra` (run arguments with save/load hooks; the others are skipped).
+template <class State, class... Extra>
+std::string encode_checkpoint(const State& state, const Extra&... extra) {
+  std::ostringstream payload(std::ios::binary);
+  io::write(payload, std::string("moo.evolution"));
+  detail::checkpoint_writer w{payload};
+  state.visit_state(w);
+  const auto blobs = detail::extra_blobs(extra...);
+  io::write(payload, blobs);
+  const std::string body = std::move(payload).str();
+
+  std::ostringstream out(std::ios::binary);
+  out.write(checkpoint_magic.data(), static_cast<std::streamsize>(checkpoint_magic.size()));
+  detail::write_le<std::uint32_t>(out, checkpoint_version);
+  detail::write_le<std::uint64_t>(out, body.size());
+  detail::write_le<std::uint64_t>(out, fnv1a64(body));
+  out.write(body.data(), static_cast<std::streamsize>(body.size()));
+  return std::move(out).str();
+}
+
+// Restores `state` and the stateful `extra` arguments from checkpoint bytes. The bytes are checked
+// (magic, version, length, checksum) and parsed into a copy first, so on error nothing is changed;
+// `source` names the file in the io_error.
+template <class State, class... Extra>
+void decode_checkpoint(std::string_view bytes, const std::filesystem::path& source, State& state, Extra&... extra) {
+  if (bytes.size() < checkpoint_header_size)
+    detail::refuse(source, moo::detail::message("truncated: ", bytes.size(), " bytes, shorter than the ",
+                                                checkpoint_header_size, "-byte header"));
+  if (bytes.substr(0, checkpoint_magic.size()) != checkpoint_magic)
+    detail::refuse(source, "not a moo checkpoint (bad magic header)");
+  std::istringstream header(std::string(bytes.substr(checkpoint_magic.size(), checkpoint_header_size)),
+                            std::ios::binary);
+  const auto version = detail::read_le<std::uint32_t>(header, "the version");
+  const auto length = detail::read_le<std::uint64_t>(header, "the payload length");
+  const auto checksum = detail::read_le<std::uint64_t>(header, "the checksum");
+  if (version != checkpoint_version)
+    detail::refuse(source, moo::detail::message("format version ", version, ", this build reads version ",
+                                                checkpoint_version));
+  const std::size_t have = bytes.size() - checkpoint_header_size;
+  if (have < length)
+    detail::refuse(source, moo::detail::message("truncated: the header announces ", length,
+                                                " payload bytes, the file holds ", have));
+  if (have > length)
+    detail::refuse(source, moo::detail::message("corrupted: ", have - length,
+                                                " bytes after the announced payload of ", length));
+  const std::string_view body = bytes.substr(checkpoint_header_size);
+  if (fnv1a64(body) != checksum) detail::refuse(source, "corrupted: the payload does not match its checksum");
+
+  State loaded = state;
+  std::vector<std::string> blobs;
+  try {
+    std::istringstream payload{std::string(body), std::ios::binary};
+    const auto kind = io::read<std::string>(payload);
+    if (kind != "moo.evolution") throw io_error(moo::detail::message("it holds a '", kind, "', not a moo.evolution"));
+    detail::checkpoint_reader r{payload};
+    loaded.visit_state(r);
+    blobs = io::read<std::vector<std::string>>(payload);
+    if (payload.peek() != std::char_traits<char>::eof())
+      throw io_error("bytes are left over after the last field");
+  } catch (const io_error& e) {
+    detail::refuse(source, moo::detail::message("does not fit this run: ", e.what()));
+  }
+  constexpr std::size_t expected = detail::count_stateful<Extra...>();
+  if (blobs.size() != expected)
+    detail::refuse(source, moo::detail::message("it holds the state of ", blobs.size(),
+                                                " stateful run arguments, this run passes ", expected));
+  state = std::move(loaded);
+  std::size_t next = 0;
+  [[maybe_unused]] auto one = [&](auto& e) {
+    if constexpr (stateful<std::remove_cvref_t<decltype(e)>>) {
+      std::istringstream blob(blobs[next], std::ios::binary);
+      try {
+        e.load(blob);
+      } catch (const io_error& err) {
+        detail::refuse(source, moo::detail::message("run argument ", next, ": ", err.what()));
+      }
+      if (blob.fail()) detail::refuse(source, moo::detail::message("run argument ", next, "'s state is malformed"));
+      ++next;
+    }
+  };
+  (one(extra), ...);
+}
+
+// Writes a checkpoint atomically (temporary file + rename); an existing checkpoint is kept as
+// "<path>.prev" first, so a good checkpoint exists at every moment.
+template <class State, class... Extra>
+void save_checkpoint(const std::filesystem::path& path, const State& state, const Extra&... extra) {
+  const std::string bytes = encode_checkpoint(state, extra...);
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) {
+    auto prev = path;
+    prev += ".prev";
+    std::filesystem::remove(prev, ec);
+    std::filesystem::create_hard_link(path, prev, ec);
+    if (ec) std::filesystem::copy_file(path, prev, std::filesystem::copy_options::overwrite_existing, ec);
+    if (ec)
+      throw io_error(moo::detail::message("cannot keep the previous checkpoint as '", prev.string(),
+                                          "': ", ec.message()));
+  }
+  write_atomically(path, bytes);
+}
+
+// Restores `state` (and the stateful `extra` run arguments, in order) from a checkpoint file; throws
+// io_error naming the file if it is missing, truncated, corrupted or written by a different run.
+template <class State, class... Extra>
+void load_checkpoint(const std::filesystem::path& path, State& state, Extra&... extra) {
+  const std::string bytes = read_file(path);
+  decode_checkpoint(bytes, path, state, extra...);
+}
+
+}  // namespace moo::io

@@ -1,0 +1,224 @@
+// Run by ctest under `mpirun -np 3`: rank 0 drives, ranks 1-2 evaluate. Checks that the MPI executor
+// gives the sequential executor's results (NSGA-II runs, integer and user genome batches), reports failed
+// evaluations with their genomes while keeping the other results, and works with checkpoint/resume.
+// Exit status 0 when every check passes on rank 0.
+#include <array>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <moo/algorithm/nsga2.hpp>
+#include <moo/execution/mpi.hpp>
+#include <moo/execution/sequential.hpp>
+#include <moo/genome/integer.hpp>
+#include <moo/io/serialize.hpp>
+#include <moo/problems/zdt.hpp>
+
+namespace {
+
+int failures = 0;
+
+void check(bool ok, const std::string& what) {
+  std::printf("%s: %s\n", ok ? "ok  " : "FAIL", what.c_str());
+  if (!ok) ++failures;
+}
+
+// Bitwise equality of two objective sets (NaN rows of failed evaluations compare equal).
+bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::bit_cast<std::uint64_t>(a[i]) != std::bit_cast<std::uint64_t>(b[i])) return false;
+  return true;
+}
+
+// ZDT1 that fails for x_0 > 0.8.
+struct fragile : moo::zdt1 {
+  fragile() : moo::zdt1() {}
+  void evaluate(std::span<const double> x, std::span<double> f) const {
+    if (x[0] > 0.8) throw std::runtime_error("simulated crash on a worker");
+    moo::zdt1::evaluate(x, f);
+  }
+};
+
+// Two objectives on integer genomes.
+struct integer_problem {
+  using genome_type = moo::integer_genome;
+  moo::integer_space box{std::vector<long>(5, -1000), std::vector<long>(5, 1000)};
+  std::size_t num_objectives() const { return 2; }
+  const moo::integer_space& space() const { return box; }
+  void evaluate(const genome_type& x, std::span<double> f) const {
+    f[0] = f[1] = 0;
+    for (long v : x) {
+      f[0] += std::abs(static_cast<double>(v - 7));
+      f[1] += std::abs(static_cast<double>(v + 7)) / 3.0;
+    }
+  }
+};
+
+// A user genome type, sent through moo::io::serializer.
+struct tagged_genome {
+  std::vector<double> x;
+  std::string tag;
+};
+
+struct tagged_space {
+  using genome_type = tagged_genome;
+  tagged_genome sample(moo::rng& r) const { return {{r.uniform(), r.uniform()}, "t" + std::to_string(r.index(100))}; }
+};
+
+struct tagged_problem {
+  using genome_type = tagged_genome;
+  std::size_t num_objectives() const { return 2; }
+  tagged_space space() const { return {}; }
+  void evaluate(const tagged_genome& g, std::span<double> f) const {
+    f[0] = g.x[0] + static_cast<double>(g.tag.size());
+    f[1] = g.x[1] * std::stod(g.tag.substr(1));
+  }
+};
+
+struct crash_at {
+  std::size_t g;
+  template <class State>
+  void on_generation(const State& s) const {
+    if (s.generation() == g) throw std::runtime_error("simulated crash of rank 0");
+  }
+};
+
+template <class G>
+std::vector<G> sample(const auto& space, std::size_t n, std::uint64_t seed) {
+  moo::rng r(seed);
+  std::vector<G> xs;
+  for (std::size_t i = 0; i < n; ++i) xs.push_back(space.sample(r));
+  return xs;
+}
+
+}  // namespace
+
+template <>
+struct moo::io::serializer<tagged_genome> {
+  static void write(std::ostream& os, const tagged_genome& g) {
+    moo::io::write(os, g.x);
+    moo::io::write(os, g.tag);
+  }
+  static tagged_genome read(std::istream& is) {
+    tagged_genome g;
+    g.x = moo::io::read<std::vector<double>>(is);
+    g.tag = moo::io::read<std::string>(is);
+    return g;
+  }
+};
+
+int main(int argc, char** argv) try {
+  moo::mpi_environment env(argc, argv);
+  moo::mpi_executor ex;
+  const std::uint64_t seed = 3;
+  const std::filesystem::path ckpt = std::filesystem::temp_directory_path() / "moo_mpi_executor_check.ckpt";
+
+  if (!ex.is_root()) {
+    ex.serve(moo::zdt1{});         // NSGA-II runs
+    ex.serve(fragile{});           // a failing batch
+    ex.serve(integer_problem{});   // integer genomes
+    ex.serve(tagged_problem{});    // a user genome type
+    ex.serve(moo::zdt1{});         // checkpoint and resume
+    {
+      moo::mpi_executor one_by_one{{.chunk = 1}};
+      one_by_one.serve(moo::zdt1{});
+    }
+    return 0;
+  }
+
+  std::printf("mpi_executor_check: %d ranks, seed %llu\n", ex.size(), static_cast<unsigned long long>(seed));
+  check(ex.size() == 3, "3 ranks");
+  const moo::nsga2 algo{{.population = 40, .generations = 20, .seed = seed}};
+  const auto expected = algo.run(moo::zdt1{});
+
+  {  // 1. NSGA-II over MPI equals the sequential run.
+    const auto res = algo.run_on(ex, moo::zdt1{});
+    check(res.objectives == expected.objectives && res.genomes == expected.genomes &&
+              res.evaluations == expected.evaluations,
+          "NSGA-II on ZDT1 over MPI equals the sequential run bit for bit");
+    ex.stop_workers();
+  }
+  {  // 2. Failures name their genomes; the other results are kept, as sequentially.
+    const auto xs = sample<moo::real_genome>(fragile{}.space(), 50, seed);
+    std::string seq_what, mpi_what;
+    std::vector<double> seq_f, mpi_f;
+    std::size_t mpi_failed = 0;
+    try {
+      moo::sequential_executor{}.evaluate(fragile{}, std::span<const moo::real_genome>(xs));
+    } catch (const moo::evaluation_error& e) {
+      seq_what = e.what();
+      seq_f = e.objectives();
+    }
+    try {
+      ex.evaluate(fragile{}, std::span<const moo::real_genome>(xs));
+    } catch (const moo::evaluation_error& e) {
+      mpi_what = e.what();
+      mpi_f = e.objectives();
+      mpi_failed = e.failures().size();
+    }
+    ex.stop_workers();
+    check(!mpi_what.empty() && mpi_failed > 0, "a failing evaluation on a worker raises evaluation_error");
+    check(mpi_what == seq_what, "the error names the same genomes and messages as the sequential executor");
+    check(same_bits(mpi_f, seq_f), "the batch's other results are kept");
+    std::printf("      %s\n", mpi_what.substr(0, mpi_what.find('\n', mpi_what.find('\n') + 1)).c_str());
+  }
+  {  // 3. Integer genomes travel as doubles and come back with the same objectives.
+    auto xs = sample<moo::integer_genome>(integer_problem{}.space(), 64, seed);
+    const auto seq = moo::sequential_executor{}.evaluate(integer_problem{}, std::span<const moo::integer_genome>(xs));
+    check(ex.evaluate(integer_problem{}, std::span<const moo::integer_genome>(xs)) == seq,
+          "integer genomes: MPI equals sequential");
+    xs[5][2] = (1L << 60) + 1;
+    bool refused = false;
+    try {
+      ex.evaluate(integer_problem{}, std::span<const moo::integer_genome>(xs));
+    } catch (const moo::value_error& e) {
+      refused = std::string(e.what()).find("genome 5") != std::string::npos;
+    }
+    check(refused, "an integer gene beyond 2^53 is refused before anything is sent");
+    ex.stop_workers();
+  }
+  {  // 4. A user genome type travels through its serializer.
+    const auto xs = sample<tagged_genome>(tagged_space{}, 30, seed);
+    const auto seq = moo::sequential_executor{}.evaluate(tagged_problem{}, std::span<const tagged_genome>(xs));
+    check(ex.evaluate(tagged_problem{}, std::span<const tagged_genome>(xs)) == seq,
+          "user genome type via io::serializer: MPI equals sequential");
+    ex.stop_workers();
+  }
+  {  // 5. Rank 0 crashes mid-run and resumes from its checkpoint, evaluating over MPI throughout.
+    std::filesystem::remove(ckpt);
+    const moo::checkpoint ck{.path = ckpt, .every = 3};
+    bool crashed = false;
+    try {
+      algo.run_on(ex, moo::zdt1{}, ck, crash_at{10});
+    } catch (const std::runtime_error&) {
+      crashed = true;
+    }
+    const auto res = algo.resume_on(ckpt, ex, moo::zdt1{}, ck);
+    ex.stop_workers();
+    check(crashed && res.objectives == expected.objectives && res.genomes == expected.genomes,
+          "a run resumed over MPI from a checkpoint equals the uninterrupted sequential run");
+    std::filesystem::remove(ckpt);
+    auto prev = ckpt;
+    prev += ".prev";
+    std::filesystem::remove(prev);
+  }
+  {  // 6. One genome per message (dynamic load balancing at its finest) gives the same results.
+    moo::mpi_executor one_by_one{{.chunk = 1}};
+    const auto res = algo.run_on(one_by_one, moo::zdt1{});
+    one_by_one.stop_workers();
+    check(res.objectives == expected.objectives, "chunk = 1: MPI equals sequential");
+  }
+  std::printf("mpi_executor_check: %s (%d failed)\n", failures == 0 ? "PASS" : "FAIL", failures);
+  return failures == 0 ? 0 : 1;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "mpi_executor_check: %s\n", e.what());
+  return 1;
+}
