@@ -1,0 +1,104 @@
+// Non-dominated sorting: moo::non_dominated_ranks against pagmo's fast_non_dominated_sorting (Deb's
+// O(M N^2) sort with domination lists) on noisy fronts, where most points are in the first few fronts.
+// Names: BM_nds/<library>/<M>/<N>.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include <pagmo/types.hpp>
+#include <pagmo/utils/multi_objective.hpp>
+
+#include "moo/core/matrix.hpp"
+#include "moo/core/rng.hpp"
+#include "moo/pareto/sorting.hpp"
+
+namespace {
+
+// N points on the positive part of the unit sphere in M dimensions, each pushed outward by a uniform
+// factor in [1, 1.05]: a thin shell, so fronts are wide and few (about 7 at M = 3, N = 5000).
+moo::matrix noisy_sphere(std::size_t m, std::size_t n, std::uint64_t seed) {
+  moo::rng g(seed);
+  moo::matrix f(n, m);
+  std::vector<double> x(m);
+  for (std::size_t i = 0; i < n; ++i) {
+    double norm = 0;
+    for (auto& v : x) {
+      v = std::abs(g.normal());
+      norm += v * v;
+    }
+    const double scale = (1.0 + 0.05 * g.uniform()) / std::sqrt(norm);
+    for (std::size_t j = 0; j < m; ++j) f(i, j) = x[j] * scale;
+  }
+  return f;
+}
+
+struct data_set {
+  moo::matrix f;
+  std::vector<pagmo::vector_double> rows;
+  std::vector<std::size_t> ranks;  // moo's, to check pagmo against
+};
+
+void set_counters(benchmark::State& state, const data_set& d) {
+  std::size_t fronts = 0, first = 0;
+  for (const auto r : d.ranks) {
+    fronts = std::max(fronts, r + 1);
+    first += r == 0;
+  }
+  state.counters["fronts"] = static_cast<double>(fronts);
+  state.counters["front0"] = static_cast<double>(first);
+}
+
+void bm_moo(benchmark::State& state, const data_set* d) {
+  for (auto _ : state) {
+    auto ranks = moo::non_dominated_ranks(d->f);
+    benchmark::DoNotOptimize(ranks.data());
+    benchmark::ClobberMemory();
+  }
+  set_counters(state, *d);
+}
+
+void bm_pagmo(benchmark::State& state, const data_set* d) {
+  pagmo::fnds_return_type result;
+  for (auto _ : state) {
+    result = pagmo::fast_non_dominated_sorting(d->rows);
+    benchmark::DoNotOptimize(std::get<3>(result).data());
+    benchmark::ClobberMemory();
+  }
+  const auto& ranks = std::get<3>(result);
+  if (!std::equal(ranks.begin(), ranks.end(), d->ranks.begin(), d->ranks.end()))
+    state.SkipWithError("pagmo and moo disagree on the ranks");
+  set_counters(state, *d);
+}
+
+bool register_all() {
+  static std::vector<std::unique_ptr<data_set>> sets;
+  for (const std::size_t m : {2, 3, 5})
+    for (const std::size_t n : {1000, 5000, 20000}) {
+      auto d = std::make_unique<data_set>();
+      d->f = noisy_sphere(m, n, 1000 * m + n);
+      d->rows = d->f.to_rows();
+      d->ranks = moo::non_dominated_ranks(d->f);
+      const std::string suffix = "/" + std::to_string(m) + "/" + std::to_string(n);
+      benchmark::RegisterBenchmark(("BM_nds/moo" + suffix).c_str(), bm_moo, d.get())
+          ->Unit(benchmark::kMillisecond);
+      // pagmo at N = 20000 takes about 4 s of CPU per iteration here (O(N^2) = 4e8 dominance checks); it is
+      // left out to keep the run short. Its N = 1000 -> 5000 growth (x25) shows the quadratic trend.
+      if (n <= 5000)
+        benchmark::RegisterBenchmark(("BM_nds/pagmo" + suffix).c_str(), bm_pagmo, d.get())
+            ->Unit(benchmark::kMillisecond);
+      sets.push_back(std::move(d));
+    }
+  return true;
+}
+
+const bool registered = register_all();
+
+}  // namespace
