@@ -62,7 +62,7 @@ static_assert(moo::executor<moo::sequential_executor, moo::zdt1>);
 static_assert(!moo::problem<not_a_survival>);
 
 TEST_CASE("evolve loop: each generation evaluates exactly its offspring, once each") {
-  counting_zdt1 p;
+  counting_zdt1 p{};
   std::vector<std::size_t> per_generation;
   const auto res = moo::nsga2{{.population = 20, .generations = 10, .seed = 3}}.run(p, watch{&per_generation});
   CHECK(p.calls == 20 + 10 * 20);
@@ -115,11 +115,11 @@ TEST_CASE("a callback returning false stops the run") {
 TEST_CASE("an evaluation that throws is reported with its genome; the rest of the batch is kept") {
   moo::rng r(9);
   std::vector<moo::real_genome> xs;
-  for (int i = 0; i < 20; ++i) xs.push_back(fragile{}.space().sample(r));
+  for (int i = 0; i < 20; ++i) xs.push_back(fragile().space().sample(r));
   xs[3][0] = 0.9;
   xs[7][0] = 0.1;
   try {
-    moo::sequential_executor{}.evaluate(fragile{}, std::span<const moo::real_genome>(xs));
+    moo::sequential_executor{}.evaluate(fragile(), std::span<const moo::real_genome>(xs));
     FAIL("expected evaluation_error");
   } catch (const moo::evaluation_error& e) {
     CHECK(std::string(e.what()).find("#3 [0.9") != std::string::npos);

@@ -21,6 +21,13 @@ struct sbx_pm {
     mutation(s, c[1], r);
     return c;
   }
+
+  // The first child only, mutated (for searchers that take one child per mating, e.g. MOEA/D).
+  real_genome child(const real_space& s, const real_genome& a, const real_genome& b, rng& r) const {
+    auto c = crossover.child(s, a, b, r);
+    mutation(s, c, r);
+    return c;
+  }
 };
 
 }  // namespace moo
