@@ -1,1 +1,5 @@
 moo_add_example(nsga2_zdt1 moo ARGS --generations 40 --out out_nsga2_zdt1)
+moo_add_example(train_fashion_mnist nas ARGS --epochs 1 --train-limit 2048 --test-limit 512)
+moo_add_example(morphism_chain nas ARGS --steps 8 --out out_morphism_chain)
+moo_add_example(morphism_distill nas ARGS --train-limit 1024 --test-limit 256 --epochs 1 --kd-epochs 1)
+moo_add_example(long_run moo ARGS --generations 60 --out out_long_run)
