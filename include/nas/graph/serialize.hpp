@@ -1,0 +1,407 @@
+// Saving and loading architectures: the graph as JSON (nodes with their layer settings and named inputs)
+// and the weights as a binary file (magic, version, then one record per node with its parameters and
+// batch-norm statistics as little-endian float32, each record closed by a CRC-32). Loading both gives
+// back exactly the saved network, bit for bit; a corrupt, truncated or mismatched file is an io_error
+// that names the file and the node.
+#pragma once
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/crc.hpp>
+
+#include "moo/core/error.hpp"
+#include "moo/io/file.hpp"
+#include "nas/graph/architecture.hpp"
+#include "nas/graph/convex_merge.hpp"
+#include "nas/graph/detail/json.hpp"
+#include "nas/graph/layers.hpp"
+#include "nas/train/layer.hpp"
+
+namespace nas::graph {
+
+// Format name and version written into (and required from) the files.
+inline constexpr std::string_view graph_format = "moo-nas-architecture";
+inline constexpr std::uint32_t graph_format_version = 1;
+inline constexpr char weights_magic[8] = {'M', 'O', 'O', 'N', 'A', 'S', 'W', 'T'};
+inline constexpr std::uint32_t weights_format_version = 1;
+
+namespace detail {
+
+// The settings of a layer as JSON members (", \"key\": value" pieces); throws for kinds it cannot store.
+inline std::string layer_fields(const architecture& a, node_id v) {
+  using moo::detail::message;
+  const train::layer& l = a.layer(v);
+  std::string s = message(", \"kind\": ", quote(l.kind()));
+  if (const std::string n = layer_name(l); !n.empty()) s += message(", \"layer_name\": ", quote(n));
+  if (const auto* c = l.get_if<train::conv2d>()) {
+    const auto& o = c->options();
+    return s + message(", \"in_channels\": ", o.in_channels, ", \"out_channels\": ", o.out_channels, ", \"kernel\": ",
+                       o.kernel, ", \"stride\": ", o.stride, ", \"padding\": ", o.padding, ", \"groups\": ", o.groups,
+                       ", \"bias\": ", o.bias ? "true" : "false");
+  }
+  if (const auto* b = l.get_if<train::batch_norm>())
+    return s + message(", \"channels\": ", b->options().channels, ", \"eps\": ", double(b->options().eps),
+                       ", \"momentum\": ", double(b->options().momentum));
+  if (const auto* p = l.get_if<train::max_pool2d>())
+    return s + message(", \"kernel\": ", p->options().kernel, ", \"stride\": ", p->options().stride, ", \"padding\": ",
+                       p->options().padding);
+  if (const auto* p = l.get_if<train::avg_pool2d>())
+    return s + message(", \"kernel\": ", p->options().kernel, ", \"stride\": ", p->options().stride, ", \"padding\": ",
+                       p->options().padding, ", \"count_include_pad\": ", p->options().count_include_pad ? "true" : "false");
+  if (const auto* f = l.get_if<train::linear>())
+    return s + message(", \"in_features\": ", f->options().in_features, ", \"out_features\": ", f->options().out_features,
+                       ", \"bias\": ", f->options().bias ? "true" : "false");
+  if (l.get_if<train::relu>() || l.get_if<train::global_avg_pool>() || l.get_if<train::add>() ||
+      l.get_if<train::concat>() || l.get_if<train::identity>() || l.get_if<convex_merge>())
+    return s;
+  throw moo::value_error(message("to_json: node ", a.label(v), " has a layer kind the graph format does not know"));
+}
+
+// Reads member `key` of a node object as a non-negative integer (or `fallback` when absent and allowed).
+inline std::size_t get_size(const json& j, std::string_view key, std::string_view where, const std::string& node,
+                            std::optional<std::size_t> fallback = std::nullopt) {
+  const json* v = j.find(key);
+  if (v == nullptr) {
+    if (fallback) return *fallback;
+    throw moo::io_error(moo::detail::message(where, ": node '", node, "' lacks \"", key, "\""));
+  }
+  if (v->t != json::type::number || v->n < 0 || v->n != static_cast<double>(static_cast<std::size_t>(v->n)))
+    throw moo::io_error(moo::detail::message(where, ": node '", node, "': \"", key, "\" must be a non-negative integer"));
+  return static_cast<std::size_t>(v->n);
+}
+
+// Reads member `key` as a boolean (`fallback` when absent).
+inline bool get_bool(const json& j, std::string_view key, std::string_view where, const std::string& node, bool fallback) {
+  const json* v = j.find(key);
+  if (v == nullptr) return fallback;
+  if (v->t != json::type::boolean)
+    throw moo::io_error(moo::detail::message(where, ": node '", node, "': \"", key, "\" must be true or false"));
+  return v->b;
+}
+
+inline double get_number(const json& j, std::string_view key, std::string_view where, const std::string& node,
+                         double fallback) {
+  const json* v = j.find(key);
+  if (v == nullptr) return fallback;
+  if (v->t != json::type::number)
+    throw moo::io_error(moo::detail::message(where, ": node '", node, "': \"", key, "\" must be a number"));
+  return v->n;
+}
+
+// Reads member `key` as a string; `what` names the object in errors.
+inline std::string get_string(const json& j, std::string_view key, std::string_view where, std::string_view what) {
+  const json* v = j.find(key);
+  if (v == nullptr || v->t != json::type::string)
+    throw moo::io_error(moo::detail::message(where, ": ", what, " lacks the string \"", key, "\""));
+  return v->s;
+}
+
+// Builds the layer a node object describes (weights zero; the weights file fills them).
+inline train::layer make_layer(const json& j, std::string_view where, const std::string& node) {
+  const std::string kind = get_string(j, "kind", where, moo::detail::message("node '", node, "'"));
+  std::string lname;
+  if (const json* n = j.find("layer_name"); n != nullptr && n->t == json::type::string) lname = n->s;
+  try {
+    if (kind == "conv2d")
+      return train::conv2d({.in_channels = get_size(j, "in_channels", where, node),
+                            .out_channels = get_size(j, "out_channels", where, node),
+                            .kernel = get_size(j, "kernel", where, node),
+                            .stride = get_size(j, "stride", where, node, 1),
+                            .padding = get_size(j, "padding", where, node, 0),
+                            .groups = get_size(j, "groups", where, node, 1),
+                            .bias = get_bool(j, "bias", where, node, true),
+                            .name = lname});
+    if (kind == "batch_norm")
+      return train::batch_norm({.channels = get_size(j, "channels", where, node),
+                                .eps = static_cast<float>(get_number(j, "eps", where, node, 1e-5)),
+                                .momentum = static_cast<float>(get_number(j, "momentum", where, node, 0.1)),
+                                .name = lname});
+    if (kind == "max_pool2d" || kind == "avg_pool2d") {
+      train::pool2d_options o{.kernel = get_size(j, "kernel", where, node),
+                              .stride = get_size(j, "stride", where, node, 0),
+                              .padding = get_size(j, "padding", where, node, 0),
+                              .count_include_pad = get_bool(j, "count_include_pad", where, node, true),
+                              .name = lname};
+      if (kind == "max_pool2d") return train::max_pool2d(std::move(o));
+      return train::avg_pool2d(std::move(o));
+    }
+    if (kind == "linear")
+      return train::linear({.in_features = get_size(j, "in_features", where, node),
+                            .out_features = get_size(j, "out_features", where, node),
+                            .bias = get_bool(j, "bias", where, node, true),
+                            .name = lname});
+    if (kind == "relu") return train::relu({.name = lname});
+    if (kind == "global_avg_pool") return train::global_avg_pool({.name = lname});
+    if (kind == "add") return train::add({.name = lname});
+    if (kind == "concat") return train::concat({.name = lname});
+    if (kind == "identity") return train::identity({.name = lname});
+    if (kind == "convex_merge") return convex_merge({.alpha = 1.0f, .name = lname});
+  } catch (const moo::io_error&) {
+    throw;
+  } catch (const moo::error& e) {
+    throw moo::io_error(moo::detail::message(where, ": node '", node, "': ", e.what()));
+  }
+  throw moo::io_error(moo::detail::message(where, ": node '", node, "' has the unknown kind '", kind, "'"));
+}
+
+// Little-endian writer into a byte string: 32/64-bit integers, length-prefixed strings and float arrays.
+struct byte_writer {
+  std::string bytes;
+  void u32(std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) bytes += static_cast<char>((v >> (8 * i)) & 0xFF);
+  }
+  void u64(std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) bytes += static_cast<char>((v >> (8 * i)) & 0xFF);
+  }
+  void str(std::string_view s) {
+    u64(s.size());
+    bytes += s;
+  }
+  void floats(std::span<const float> v) {
+    u64(v.size());
+    for (const float f : v) u32(std::bit_cast<std::uint32_t>(f));
+  }
+};
+
+// Little-endian reader over a byte string (the inverse of byte_writer); every read checks the remaining
+// length first, and errors name the file and `context` (the header or the node being read).
+struct byte_reader {
+  std::string_view bytes;
+  std::size_t pos = 0;
+  std::string file;
+  std::string context = "the header";
+
+  [[noreturn]] void fail(std::string_view what) const {
+    throw moo::io_error(moo::detail::message("weights file '", file, "': ", what, " (in ", context, ")"));
+  }
+  void need(std::size_t n) const {
+    if (bytes.size() - pos < n) fail("truncated");
+  }
+  std::uint32_t u32() {
+    need(4);
+    std::uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[pos + i])) << (8 * i);
+    pos += 4;
+    return v;
+  }
+  std::uint64_t u64() {
+    need(8);
+    std::uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[pos + i])) << (8 * i);
+    pos += 8;
+    return v;
+  }
+  std::string str() {
+    const std::uint64_t n = u64();
+    if (n > (1u << 20)) fail("implausible string length");
+    need(n);
+    std::string s(bytes.substr(pos, n));
+    pos += n;
+    return s;
+  }
+  std::vector<float> floats() {
+    const std::uint64_t n = u64();
+    if (n > (bytes.size() - pos) / 4) fail("truncated");
+    std::vector<float> v(n);
+    for (auto& f : v) f = std::bit_cast<float>(u32());
+    return v;
+  }
+};
+
+// CRC-32 (the zlib/PNG polynomial) of bytes.
+inline std::uint32_t crc32(std::string_view bytes) {
+  boost::crc_32_type crc;
+  crc.process_bytes(bytes.data(), bytes.size());
+  return crc.checksum();
+}
+
+}  // namespace detail
+
+// The architecture as JSON text (nodes in topological order, each with its kind, settings and inputs).
+inline std::string to_json(const architecture& a) {
+  using moo::detail::message;
+  a.validate();
+  const auto order = a.topological_order();
+  std::string s = message("{\n  \"format\": ", detail::quote(graph_format), ",\n  \"version\": ", graph_format_version,
+                          ",\n  \"input_shape\": [", a.input_shape()[0], ", ", a.input_shape()[1], ", ",
+                          a.input_shape()[2], "],\n  \"input\": ", detail::quote(a.name(a.input())),
+                          ",\n  \"output\": ", detail::quote(a.name(a.output())), ",\n  \"nodes\": [");
+  bool first = true;
+  for (node_id v : order) {
+    if (v == a.input()) continue;
+    s += first ? "\n" : ",\n";
+    first = false;
+    s += message("    {\"name\": ", detail::quote(a.name(v)), ", \"inputs\": [");
+    const auto in = a.inputs(v);
+    for (std::size_t k = 0; k < in.size(); ++k) s += message(k ? ", " : "", detail::quote(a.name(in[k])));
+    s += "]" + detail::layer_fields(a, v) + "}";
+  }
+  return s + "\n  ]\n}\n";
+}
+
+// Parses an architecture from JSON (weights zero); `source` names the text in errors. The result is
+// validated: a cycle, a dangling node or a shape mismatch is an error naming the node.
+inline architecture from_json(std::string_view text, std::string_view source = "<json>") {
+  const detail::json j = detail::parse_json(text, source);
+  if (j.t != detail::json::type::object) throw moo::io_error(moo::detail::message(source, ": not a JSON object"));
+  if (detail::get_string(j, "format", source, "the file") != graph_format)
+    throw moo::io_error(moo::detail::message(source, ": not a ", graph_format, " file"));
+  const std::size_t version = detail::get_size(j, "version", source, "(file)");
+  if (version != graph_format_version)
+    throw moo::io_error(moo::detail::message(source, ": format version ", version, " is not supported (expected ",
+                                             graph_format_version, ")"));
+  const detail::json* shape = j.find("input_shape");
+  if (shape == nullptr || shape->t != detail::json::type::array || shape->a.size() != 3)
+    throw moo::io_error(moo::detail::message(source, ": \"input_shape\" must be [channels, height, width]"));
+  image_shape in{};
+  for (std::size_t k = 0; k < 3; ++k) {
+    const auto& e = shape->a[k];
+    if (e.t != detail::json::type::number || !(e.n >= 1))
+      throw moo::io_error(moo::detail::message(source, ": \"input_shape\" must hold positive integers"));
+    in[k] = static_cast<std::size_t>(e.n);
+  }
+  architecture a(in, detail::get_string(j, "input", source, "the file"));
+  const detail::json* nodes = j.find("nodes");
+  if (nodes == nullptr || nodes->t != detail::json::type::array)
+    throw moo::io_error(moo::detail::message(source, ": lacks the array \"nodes\""));
+  std::vector<std::pair<node_id, const detail::json*>> pending;
+  for (const auto& n : nodes->a) {
+    if (n.t != detail::json::type::object) throw moo::io_error(moo::detail::message(source, ": a node is not an object"));
+    const std::string name = detail::get_string(n, "name", source, "a node");
+    if (a.find(name)) throw moo::io_error(moo::detail::message(source, ": duplicate node name '", name, "'"));
+    const node_id v = a.add(detail::make_layer(n, source, name), {}, name);
+    const detail::json* ins = n.find("inputs");
+    if (ins == nullptr || ins->t != detail::json::type::array)
+      throw moo::io_error(moo::detail::message(source, ": node '", name, "' lacks the array \"inputs\""));
+    pending.emplace_back(v, ins);
+  }
+  for (const auto& [v, ins] : pending) {
+    std::vector<node_id> in_ids;
+    for (const auto& e : ins->a) {
+      const auto u = e.t == detail::json::type::string ? a.find(e.s) : std::nullopt;
+      if (!u)
+        throw moo::io_error(moo::detail::message(source, ": node '", a.name(v), "' reads an unknown node ",
+                                                 e.t == detail::json::type::string ? "'" + e.s + "'" : "(not a name)"));
+      in_ids.push_back(*u);
+    }
+    a.set_inputs(v, in_ids);
+  }
+  const std::string out = detail::get_string(j, "output", source, "the file");
+  const auto o = a.find(out);
+  if (!o) throw moo::io_error(moo::detail::message(source, ": the output node '", out, "' does not exist"));
+  a.set_output(*o);
+  a.validate();
+  return a;
+}
+
+// The weights of every node as the binary weights format.
+inline std::string weights_to_bytes(const architecture& a) {
+  detail::byte_writer w;
+  w.bytes.append(weights_magic, sizeof weights_magic);
+  w.u32(weights_format_version);
+  // state_arrays() takes a mutable layer because the backend's parameters() is non-const; it only builds
+  // views, and the nodes are not const objects, so reading through them here is well defined.
+  auto state = [&](node_id v) { return state_arrays(const_cast<train::layer&>(a.layer(v))); };
+  std::vector<node_id> with_state;
+  for (node_id v : a.topological_order())
+    if (v != a.input() && !state(v).empty()) with_state.push_back(v);
+  w.u64(with_state.size());
+  for (node_id v : with_state) {
+    detail::byte_writer rec;
+    rec.str(a.name(v));
+    rec.str(a.layer(v).kind());
+    const auto arrays = state(v);
+    rec.u64(arrays.size());
+    for (const auto& s : arrays) {
+      rec.str(s.name);
+      rec.floats(s.values);
+    }
+    w.bytes += rec.bytes;
+    w.u32(detail::crc32(rec.bytes));
+  }
+  return w.bytes;
+}
+
+// Fills a's weights from bytes of the binary format; `file` names the source in errors. Every node
+// with state must be present with matching kind and sizes; a checksum mismatch names the node.
+inline void weights_from_bytes(architecture& a, std::string_view bytes, std::string_view file = "<bytes>") {
+  detail::byte_reader r{bytes, 0, std::string(file)};
+  r.need(sizeof weights_magic);
+  if (std::memcmp(bytes.data(), weights_magic, sizeof weights_magic) != 0) r.fail("not a moo/nas weights file (bad magic)");
+  r.pos = sizeof weights_magic;
+  const std::uint32_t version = r.u32();
+  if (version != weights_format_version)
+    r.fail(moo::detail::message("format version ", version, " is not supported (expected ", weights_format_version, ")"));
+  const std::uint64_t count = r.u64();
+  std::vector<char> filled(a.size(), 0);
+  for (std::uint64_t i = 0; i < count; ++i) {
+    r.context = moo::detail::message("record ", i);
+    const std::size_t start = r.pos;
+    const std::string name = r.str();
+    r.context = moo::detail::message("node '", name, "'");
+    const std::string kind = r.str();
+    const std::uint64_t narrays = r.u64();
+    if (narrays > 64) r.fail("implausible number of arrays");
+    std::vector<std::pair<std::string, std::vector<float>>> arrays;
+    for (std::uint64_t k = 0; k < narrays; ++k) {
+      std::string an = r.str();
+      arrays.emplace_back(std::move(an), r.floats());
+    }
+    const std::string_view rec = bytes.substr(start, r.pos - start);
+    if (r.u32() != detail::crc32(rec)) r.fail("checksum mismatch (the file is corrupt)");
+    const auto v = a.find(name);
+    if (!v || *v == a.input()) r.fail("no such node in the architecture");
+    if (a.layer(*v).kind() != kind)
+      r.fail(moo::detail::message("the file holds a ", kind, ", the architecture a ", a.layer(*v).kind()));
+    auto target = state_arrays(a.layer(*v));
+    if (target.size() != arrays.size())
+      r.fail(moo::detail::message("the file holds ", arrays.size(), " arrays, the layer has ", target.size()));
+    for (std::size_t k = 0; k < target.size(); ++k) {
+      if (target[k].name != arrays[k].first || target[k].values.size() != arrays[k].second.size())
+        r.fail(moo::detail::message("array '", arrays[k].first, "' of ", arrays[k].second.size(), " values does not fit '",
+                                    target[k].name, "' of ", target[k].values.size()));
+    }
+    for (std::size_t k = 0; k < target.size(); ++k)
+      std::copy(arrays[k].second.begin(), arrays[k].second.end(), target[k].values.begin());
+    filled[*v] = 1;
+  }
+  r.context = "the end of the file";
+  if (r.pos != bytes.size()) r.fail("unexpected bytes after the last record");
+  for (node_id v = 1; v < a.size(); ++v)
+    if (!filled[v] && !state_arrays(a.layer(v)).empty())
+      throw moo::io_error(moo::detail::message("weights file '", file, "': node ", a.label(v), " is missing"));
+}
+
+// Writes the weights file (atomically: a crash never leaves half a file).
+inline void save_weights(const architecture& a, const std::filesystem::path& path) {
+  moo::io::write_atomically(path, weights_to_bytes(a));
+}
+
+// Reads the weights file into a (see weights_from_bytes).
+inline void load_weights(architecture& a, const std::filesystem::path& path) {
+  weights_from_bytes(a, moo::io::read_file(path), path.string());
+}
+
+// Writes the graph as JSON and the weights beside it.
+// Example: save(arch, "child.json", "child.weights"); auto back = load("child.json", "child.weights");
+inline void save(const architecture& a, const std::filesystem::path& json_path, const std::filesystem::path& weights_path) {
+  moo::io::write_atomically(json_path, to_json(a));
+  save_weights(a, weights_path);
+}
+
+// Reads an architecture and its weights.
+inline architecture load(const std::filesystem::path& json_path, const std::filesystem::path& weights_path) {
+  architecture a = from_json(moo::io::read_file(json_path), json_path.string());
+  load_weights(a, weights_path);
+  return a;
+}
+
+}  // namespace nas::graph

@@ -1,0 +1,335 @@
+// Data for training: labelled image sets in NCHW float32, the IDX reader (gzip through zlib) for
+// Fashion-MNIST as installed by Debian's dataset-fashion-mnist, a seeded train/validation split, a
+// batch loader with shuffling and augmentation (random crop with padding, horizontal flip), and a
+// small generated data set for tests.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <numeric>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <zlib.h>
+
+#include "moo/core/error.hpp"
+#include "moo/core/rng.hpp"
+#include "nas/train/tensor.hpp"
+
+namespace nas::train {
+
+// Images (N x C x H x W) with one class label each.
+struct dataset {
+  tensor images;
+  std::vector<std::int32_t> labels;
+  std::size_t classes = 0;
+  float background = 0.0f;  // value of a black pixel after normalisation (used to pad random crops)
+
+  std::size_t size() const { return labels.size(); }
+  // Shape of one image: {1, C, H, W}.
+  shape4 sample_shape() const { return {1, images.shape()[1], images.shape()[2], images.shape()[3]}; }
+};
+
+// Raw contents of an IDX file: dimensions and unsigned bytes.
+struct idx_data {
+  std::vector<std::size_t> dims;
+  std::vector<std::uint8_t> bytes;
+};
+
+// Reads an IDX file of unsigned bytes (gzip-compressed or not) and checks that it has `rank`
+// dimensions. Throws io_error naming the file when it is missing, has a wrong magic number, or is
+// truncated.
+inline idx_data read_idx(const std::string& path, std::size_t rank) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec))
+    throw moo::io_error(moo::detail::message(path, ": no such file"));
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (f == nullptr) throw moo::io_error(moo::detail::message(path, ": cannot open"));
+  struct closer {
+    gzFile f;
+    ~closer() { gzclose(f); }
+  } guard{f};
+  // Reads exactly n bytes or reports how many arrived.
+  auto read = [&](void* dst, std::size_t n, const char* what) {
+    std::size_t got = 0;
+    auto* p = static_cast<unsigned char*>(dst);
+    while (got < n) {
+      const unsigned chunk = static_cast<unsigned>(std::min<std::size_t>(n - got, 1u << 30));
+      const int r = gzread(f, p + got, chunk);
+      if (r < 0) {
+        int err = 0;
+        const char* msg = gzerror(f, &err);
+        throw moo::io_error(moo::detail::message(path, ": corrupt or truncated (", what, "): ", msg));
+      }
+      if (r == 0) break;
+      got += static_cast<std::size_t>(r);
+    }
+    if (got < n)
+      throw moo::io_error(moo::detail::message(path, ": truncated: expected ", n, " bytes of ", what, ", got ", got));
+  };
+  unsigned char magic[4];
+  read(magic, 4, "header");
+  const unsigned expected = 0x800u | static_cast<unsigned>(rank);
+  const unsigned got = (unsigned(magic[0]) << 24) | (unsigned(magic[1]) << 16) | (unsigned(magic[2]) << 8) | magic[3];
+  if (got != expected)
+    throw moo::io_error(moo::detail::message(path, ": wrong magic number 0x", std::hex, got, ", expected 0x", expected,
+                                             " (an IDX file of unsigned bytes with ", std::dec, rank, " dimensions)"));
+  idx_data d;
+  std::size_t total = 1;
+  for (std::size_t i = 0; i < rank; ++i) {
+    unsigned char b[4];
+    read(b, 4, "header");
+    const std::size_t n = (std::size_t(b[0]) << 24) | (std::size_t(b[1]) << 16) | (std::size_t(b[2]) << 8) | b[3];
+    d.dims.push_back(n);
+    total *= n;
+    if (total > (std::size_t{1} << 34))
+      throw moo::io_error(moo::detail::message(path, ": implausible dimensions in the header (", total, " bytes)"));
+  }
+  d.bytes.resize(total);
+  read(d.bytes.data(), total, "data");
+  return d;
+}
+
+struct idx_options {
+  std::size_t limit = 0;  // keep only the first `limit` samples (0: all)
+  bool normalize = true;  // (pixel / 255 - mean) / stddev instead of pixel / 255
+  float mean = 0.2860f;   // Fashion-MNIST training-set statistics
+  float stddev = 0.3530f;
+  std::size_t classes = 10;
+};
+
+// Loads an IDX image file (N x H x W) and its IDX label file into a data set of N x 1 x H x W images.
+// Throws io_error when the counts differ or a label is out of range, naming the files.
+inline dataset load_idx(const std::string& images_path, const std::string& labels_path, const idx_options& o = {}) {
+  const idx_data img = read_idx(images_path, 3);
+  const idx_data lab = read_idx(labels_path, 1);
+  if (img.dims[0] != lab.dims[0])
+    throw moo::io_error(moo::detail::message(images_path, " holds ", img.dims[0], " images but ", labels_path, " holds ",
+                                             lab.dims[0], " labels"));
+  const std::size_t n = o.limit == 0 ? img.dims[0] : std::min(o.limit, img.dims[0]);
+  const std::size_t h = img.dims[1], w = img.dims[2];
+  dataset d;
+  d.classes = o.classes;
+  d.images = tensor::from_shape({n, 1, h, w});
+  const float scale = o.normalize ? 1.0f / (255.0f * o.stddev) : 1.0f / 255.0f;
+  const float shift = o.normalize ? -o.mean / o.stddev : 0.0f;
+  for (std::size_t i = 0; i < n * h * w; ++i) d.images.data()[i] = static_cast<float>(img.bytes[i]) * scale + shift;
+  d.background = shift;
+  d.labels.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (lab.bytes[i] >= o.classes)
+      throw moo::io_error(moo::detail::message(labels_path, ": label ", int(lab.bytes[i]), " of sample ", i,
+                                               " is not below the ", o.classes, " classes"));
+    d.labels[i] = lab.bytes[i];
+  }
+  return d;
+}
+
+// Where Debian's dataset-fashion-mnist package installs the data.
+inline constexpr const char* fashion_mnist_dir = "/usr/share/datasets/fashion-mnist";
+
+struct fashion_mnist {
+  dataset train;  // 60,000 images
+  dataset test;   // 10,000 images
+};
+
+// Loads Fashion-MNIST (train-images-idx3-ubyte.gz etc.) from dir. A missing file is an io_error that
+// names the path and the Debian package that provides it.
+inline fashion_mnist load_fashion_mnist(const std::string& dir = fashion_mnist_dir, idx_options train_opt = {},
+                                        idx_options test_opt = {}) {
+  namespace fs = std::filesystem;
+  auto file = [&](const char* name) {
+    const fs::path p = fs::path(dir) / name;
+    std::error_code ec;
+    if (!fs::is_regular_file(p, ec) && !fs::is_regular_file(fs::path(p).replace_extension(), ec))
+      throw moo::io_error(moo::detail::message("Fashion-MNIST file ", p.string(), " not found; install the Debian "
+                                               "package dataset-fashion-mnist (apt install dataset-fashion-mnist) or "
+                                               "pass the directory that holds the IDX files"));
+    return fs::is_regular_file(p, ec) ? p.string() : fs::path(p).replace_extension().string();
+  };
+  const std::string train_images = file("train-images-idx3-ubyte.gz");
+  const std::string train_labels = file("train-labels-idx1-ubyte.gz");
+  const std::string test_images = file("t10k-images-idx3-ubyte.gz");
+  const std::string test_labels = file("t10k-labels-idx1-ubyte.gz");
+  fashion_mnist f;
+  f.train = load_idx(train_images, train_labels, train_opt);
+  f.test = load_idx(test_images, test_labels, test_opt);
+  return f;
+}
+
+// The samples of d at the given indices, in that order.
+inline dataset subset(const dataset& d, std::span<const std::size_t> indices) {
+  const shape4 s = d.sample_shape();
+  const std::size_t per = s[1] * s[2] * s[3];
+  dataset out;
+  out.classes = d.classes;
+  out.background = d.background;
+  out.images = tensor::from_shape({indices.size(), s[1], s[2], s[3]});
+  out.labels.resize(indices.size());
+  for (std::size_t i = 0; i < indices.size(); ++i) {
+    if (indices[i] >= d.size())
+      throw moo::value_error(moo::detail::message("subset: index ", indices[i], " outside a data set of ", d.size()));
+    std::memcpy(out.images.data() + i * per, d.images.data() + indices[i] * per, per * sizeof(float));
+    out.labels[i] = d.labels[indices[i]];
+  }
+  return out;
+}
+
+// Splits d at random (seeded) into a training part and a validation part of round(fraction * N) samples.
+inline std::pair<dataset, dataset> split(const dataset& d, double validation_fraction, std::uint64_t seed) {
+  if (!(validation_fraction >= 0.0 && validation_fraction <= 1.0))
+    throw moo::value_error(moo::detail::message("split: validation fraction ", validation_fraction, " is not in [0, 1]"));
+  std::vector<std::size_t> idx(d.size());
+  std::iota(idx.begin(), idx.end(), std::size_t{0});
+  moo::rng r(seed);
+  r.shuffle(idx.begin(), idx.end());
+  const auto nv = static_cast<std::size_t>(std::llround(validation_fraction * static_cast<double>(d.size())));
+  const std::span<const std::size_t> all(idx);
+  return {subset(d, all.subspan(nv)), subset(d, all.first(nv))};
+}
+
+// A batch of images and labels; its buffers are reused by the loader.
+struct batch {
+  tensor images;
+  std::vector<std::int32_t> labels;
+  std::size_t size() const { return labels.size(); }
+};
+
+struct loader_options {
+  std::size_t batch_size = 128;
+  bool shuffle = true;
+  bool drop_last = false;          // skip a final batch smaller than batch_size
+  std::size_t crop_padding = 0;    // random crop of the original size from the image padded by this much
+  bool horizontal_flip = false;    // mirror half of the images
+  std::uint64_t seed = 1;
+};
+
+// Iterates over a data set in batches; shuffling and augmentation draw from its own seeded rng.
+// Example: data_loader train(data.train, {.batch_size = 128, .seed = 7});
+//          for (batch b; train.next(b);) { ... }  // then train.reset() for the next epoch
+class data_loader {
+ public:
+  data_loader(const dataset& d, loader_options o) : data_(&d), opt_(o), rng_(o.seed) {
+    if (opt_.batch_size == 0) throw moo::value_error("data_loader: batch_size must be positive");
+    if (d.size() == 0) throw moo::value_error("data_loader: empty data set");
+    order_.resize(d.size());
+    reset();
+  }
+
+  // Starts a new epoch: reshuffles when shuffling.
+  void reset() {
+    std::iota(order_.begin(), order_.end(), std::size_t{0});
+    if (opt_.shuffle) rng_.shuffle(order_.begin(), order_.end());
+    pos_ = 0;
+  }
+
+  // Batches per epoch.
+  std::size_t batches() const {
+    const std::size_t n = data_->size();
+    return opt_.drop_last ? n / opt_.batch_size : (n + opt_.batch_size - 1) / opt_.batch_size;
+  }
+
+  // Fills b with the next batch; false when the epoch is over.
+  bool next(batch& b) {
+    const std::size_t n = data_->size();
+    std::size_t m = std::min(opt_.batch_size, n - pos_);
+    if (m == 0 || (opt_.drop_last && m < opt_.batch_size)) return false;
+    const shape4 s = data_->sample_shape();
+    ensure_shape(b.images, {m, s[1], s[2], s[3]});
+    b.labels.resize(m);
+    const std::size_t per = s[1] * s[2] * s[3];
+    for (std::size_t i = 0; i < m; ++i) {
+      const std::size_t src = order_[pos_ + i];
+      b.labels[i] = data_->labels[src];
+      float* dst = b.images.data() + i * per;
+      const float* in = data_->images.data() + src * per;
+      if (opt_.crop_padding == 0 && !opt_.horizontal_flip) {
+        std::memcpy(dst, in, per * sizeof(float));
+        continue;
+      }
+      augment(in, dst, s);
+    }
+    pos_ += m;
+    return true;
+  }
+
+ private:
+  // Random crop with padding and random horizontal flip of one C x H x W image.
+  void augment(const float* in, float* out, const shape4& s) {
+    const auto p = static_cast<std::ptrdiff_t>(opt_.crop_padding);
+    const std::ptrdiff_t dy = p == 0 ? 0 : static_cast<std::ptrdiff_t>(rng_.index(2 * std::size_t(p) + 1)) - p;
+    const std::ptrdiff_t dx = p == 0 ? 0 : static_cast<std::ptrdiff_t>(rng_.index(2 * std::size_t(p) + 1)) - p;
+    const bool flip = opt_.horizontal_flip && rng_.bernoulli(0.5);
+    const auto h = static_cast<std::ptrdiff_t>(s[2]), w = static_cast<std::ptrdiff_t>(s[3]);
+    for (std::size_t c = 0; c < s[1]; ++c)
+      for (std::ptrdiff_t y = 0; y < h; ++y)
+        for (std::ptrdiff_t x = 0; x < w; ++x) {
+          const std::ptrdiff_t sy = y + dy, sx0 = x + dx;
+          const std::ptrdiff_t sx = flip ? w - 1 - sx0 : sx0;
+          const bool inside = sy >= 0 && sy < h && sx0 >= 0 && sx0 < w;
+          out[(std::ptrdiff_t(c) * h + y) * w + x] = inside ? in[(std::ptrdiff_t(c) * h + sy) * w + sx] : data_->background;
+        }
+  }
+
+  const dataset* data_;
+  loader_options opt_;
+  moo::rng rng_;
+  std::vector<std::size_t> order_;
+  std::size_t pos_ = 0;
+};
+
+struct synthetic_options {
+  std::size_t samples = 512;
+  std::size_t classes = 4;
+  std::size_t channels = 1;
+  std::size_t height = 12;
+  std::size_t width = 12;
+  double noise = 0.5;  // standard deviation of the pixel noise added to the class pattern
+  std::uint64_t seed = 1;
+};
+
+// A small generated data set for tests: each class is a random pattern of 3x3-pixel blocks, each
+// sample its class pattern under a random shift of up to one pixel plus Gaussian noise.
+inline dataset synthetic_dataset(const synthetic_options& o) {
+  if (o.classes < 2 || o.samples == 0 || o.channels == 0 || o.height < 3 || o.width < 3)
+    throw moo::value_error("synthetic_dataset: needs >= 2 classes, >= 1 sample and channel, images of at least 3x3");
+  moo::rng r(o.seed);
+  const std::size_t per = o.channels * o.height * o.width;
+  std::vector<float> patterns(o.classes * per);
+  for (std::size_t k = 0; k < o.classes; ++k)
+    for (std::size_t c = 0; c < o.channels; ++c)
+      for (std::size_t by = 0; by < (o.height + 2) / 3; ++by)
+        for (std::size_t bx = 0; bx < (o.width + 2) / 3; ++bx) {
+          const float v = r.bernoulli(0.5) ? 1.0f : -1.0f;
+          for (std::size_t y = by * 3; y < std::min(o.height, by * 3 + 3); ++y)
+            for (std::size_t x = bx * 3; x < std::min(o.width, bx * 3 + 3); ++x)
+              patterns[k * per + (c * o.height + y) * o.width + x] = v;
+        }
+  dataset d;
+  d.classes = o.classes;
+  d.images = tensor::from_shape({o.samples, o.channels, o.height, o.width});
+  d.labels.resize(o.samples);
+  for (std::size_t i = 0; i < o.samples; ++i) {
+    const auto k = static_cast<std::size_t>(r.index(o.classes));
+    d.labels[i] = static_cast<std::int32_t>(k);
+    const auto sy = static_cast<std::ptrdiff_t>(r.index(3)) - 1, sx = static_cast<std::ptrdiff_t>(r.index(3)) - 1;
+    const auto h = static_cast<std::ptrdiff_t>(o.height), w = static_cast<std::ptrdiff_t>(o.width);
+    for (std::size_t c = 0; c < o.channels; ++c)
+      for (std::ptrdiff_t y = 0; y < h; ++y)
+        for (std::ptrdiff_t x = 0; x < w; ++x) {
+          const std::ptrdiff_t yy = std::clamp<std::ptrdiff_t>(y + sy, 0, h - 1), xx = std::clamp<std::ptrdiff_t>(x + sx, 0, w - 1);
+          d.images.data()[i * per + (std::ptrdiff_t(c) * h + y) * w + x] =
+              patterns[k * per + (std::ptrdiff_t(c) * h + yy) * w + xx] + static_cast<float>(o.noise * r.normal());
+        }
+  }
+  return d;
+}
+
+}  // namespace nas::train
