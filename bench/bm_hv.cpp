@@ -15,28 +15,13 @@
 #include <pagmo/utils/hypervolume.hpp>
 
 #include "moo/core/matrix.hpp"
+#include "noisy_front.hpp"
 #include "moo/core/rng.hpp"
 #include "moo/indicators/hypervolume.hpp"
 
 namespace {
 
-// N points on the positive part of the unit sphere in M dimensions, each pushed outward by a uniform
-// factor in [1, 1.05]: all inside the reference box [0, 1.1]^M, mostly non-dominated.
-moo::matrix noisy_sphere(std::size_t m, std::size_t n, std::uint64_t seed) {
-  moo::rng g(seed);
-  moo::matrix f(n, m);
-  std::vector<double> x(m);
-  for (std::size_t i = 0; i < n; ++i) {
-    double norm = 0;
-    for (auto& v : x) {
-      v = std::abs(g.normal());
-      norm += v * v;
-    }
-    const double scale = (1.0 + 0.05 * g.uniform()) / std::sqrt(norm);
-    for (std::size_t j = 0; j < m; ++j) f(i, j) = x[j] * scale;
-  }
-  return f;
-}
+using bench::noisy_sphere;
 
 struct data_set {
   moo::matrix f;
