@@ -2,14 +2,16 @@
 // differences; the losses' gradients likewise; the GEMM kernel against a naive product.
 //
 // Finite differences: loss = sum(R * y) for a fixed random R, accumulated in double; step h = 1e-2 on
-// inputs and weights of magnitude ~1. Tolerance: |analytic - numeric| <= 2e-3 + 2e-3 * |numeric| per
+// inputs and weights of magnitude ~1. Tolerance: |analytic - numeric| <= 5e-4 + 5e-4 * |numeric| per
 // entry (float32 forward passes; layers linear in the perturbed value have no truncation error, batch
-// norm's is O(h^2) ~ 1e-4). Inputs of ReLU and max pooling are kept further than h from their kinks.
+// norm's is O(h^2)); the observed maximum is ~4e-5. Inputs of ReLU and max pooling are kept further than
+// h from their kinks. Losses: h = 1e-3, absolute tolerance 1e-4 (observed ~2e-5).
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "moo/core/rng.hpp"
@@ -64,7 +66,7 @@ void compare(double analytic, double numeric, grad_stats& st) {
   const double err = std::abs(analytic - numeric);
   st.max_err = std::max(st.max_err, err / (1.0 + std::abs(numeric)));
   ++st.checked;
-  if (err > 2e-3 + 2e-3 * std::abs(numeric)) ++st.failed;
+  if (err > 5e-4 + 5e-4 * std::abs(numeric)) ++st.failed;
 }
 
 // Checks input and parameter gradients of l at the given inputs by central differences.
@@ -283,7 +285,7 @@ TEST_CASE("batch_norm: training-mode statistics, running updates and gradients; 
 
 TEST_CASE("relu, pooling, linear, add, concat, identity: backward matches finite differences") {
   moo::rng r(seed + 4);
-  auto run = [&](layer l, std::vector<tensor> inputs, const char* what) {
+  auto run = [&](layer l, std::vector<tensor> inputs, const std::string& what) {
     const grad_stats st = check_layer(l, std::move(inputs), r);
     CHECK_MESSAGE(st.failed == 0, what << ": max rel error " << st.max_err << " over " << st.checked);
     CHECK(st.checked > 0);

@@ -324,3 +324,20 @@ TEST_CASE("network: a batch norm fused with its ReLU gives the same outputs and 
     CHECK(plain.activation(2).size() == x.size() / 1 * 8);
   }
 }
+
+TEST_CASE("network: replacing a layer through at() is picked up by the next forward and backward pass") {
+  moo::rng r(seed + 4);
+  network net;
+  net.add(identity{});
+  net.add(conv2d({.in_channels = 1, .out_channels = 2, .kernel = 1}, r));
+  const tensor x = zeros({2, 1, 3, 3}) + 1.0f;
+  const tensor g = zeros({2, 2, 3, 3}) + 1.0f;
+  net.forward(x);
+  net.backward(g);
+  net.at(1) = conv2d({.in_channels = 1, .out_channels = 1, .kernel = 1, .bias = false}, r);  // now trainable
+  net.forward(x);
+  net.backward(g);
+  auto* first = net.at(1).get_if<conv2d>();
+  REQUIRE(first != nullptr);
+  CHECK(first->weight_grad()(0, 0, 0, 0) != 0.0f);  // the gradient reached the replaced layer
+}

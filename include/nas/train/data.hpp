@@ -140,13 +140,15 @@ struct fashion_mnist {
   dataset test;   // 10,000 images
 };
 
-// Loads Fashion-MNIST (train-images-idx3-ubyte.gz etc.) from dir. A missing file is an io_error that
-// names the path and the Debian package that provides it.
+// Loads Fashion-MNIST (train-images-idx3-ubyte.gz etc.) from dir (empty: fashion_mnist_dir); the
+// uncompressed files are accepted too. A missing file is an io_error that names the path and the
+// Debian package that provides it.
 inline fashion_mnist load_fashion_mnist(const std::string& dir = fashion_mnist_dir, idx_options train_opt = {},
                                         idx_options test_opt = {}) {
   namespace fs = std::filesystem;
+  const fs::path root = dir.empty() ? fs::path(fashion_mnist_dir) : fs::path(dir);
   auto file = [&](const char* name) {
-    const fs::path p = fs::path(dir) / name;
+    const fs::path p = root / name;
     std::error_code ec;
     if (!fs::is_regular_file(p, ec) && !fs::is_regular_file(fs::path(p).replace_extension(), ec))
       throw moo::io_error(moo::detail::message("Fashion-MNIST file ", p.string(), " not found; install the Debian "

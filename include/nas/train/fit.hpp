@@ -8,6 +8,7 @@
 
 #include "nas/train/data.hpp"
 #include "nas/train/loss.hpp"
+#include "nas/train/metrics.hpp"
 #include "nas/train/network.hpp"
 #include "nas/train/optim.hpp"
 #include "nas/train/tensor.hpp"
@@ -47,17 +48,7 @@ inline epoch_stats train_epoch(network& net, data_loader& loader, softmax_cross_
     if (schedule) opt.set_lr(schedule(static_cast<double>(epoch) + static_cast<double>(step) / steps));
     const tensor& logits = net.forward(b.images);
     const double l = loss(logits, b.labels, grad);
-    std::size_t k = 0;
-    {
-      const shape4 s = shape_of(logits);
-      for (std::size_t i = 0; i < s[0]; ++i) {
-        const float* z = logits.data() + i * s[1];
-        std::size_t best = 0;
-        for (std::size_t j = 1; j < s[1]; ++j)
-          if (z[j] > z[best]) best = j;
-        k += best == static_cast<std::size_t>(b.labels[i]) ? 1 : 0;
-      }
-    }
+    const std::size_t k = correct(logits, b.labels);
     net.backward(grad);
     opt.step(params);
     total += l * static_cast<double>(b.size());

@@ -258,6 +258,42 @@ NAS_TRAIN_AVX512 inline void max_pool2x2(const float* x, std::size_t h, std::siz
   }
 }
 
+// Backward of max_pool2x2: 16 outputs at a time, re-interleaved into two 32-float input rows.
+NAS_TRAIN_AVX512 inline void max_pool2x2_backward(const float* dy, const std::uint32_t* arg, std::size_t h,
+                                                  std::size_t w, float* dx) {
+  const std::size_t oh = h / 2, ow = w / 2;
+  const __m512i lane2 = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  // Interleave even (a) and odd (b) values: lo = a0 b0 a1 b1 ... a7 b7, hi = a8 b8 ... a15 b15.
+  const __m512i lo = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+  const __m512i hi = _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
+  for (std::size_t r = 0; r < oh; ++r) {
+    float* d0 = dx + 2 * r * w;
+    float* d1 = d0 + w;
+    const auto base0 = static_cast<int>(2 * r * w), base1 = static_cast<int>((2 * r + 1) * w);
+    for (std::size_t c = 0; c < ow; c += 16) {
+      const int left = int(ow - c);
+      const __mmask16 mo = tail_mask(left), ma = tail_mask(2 * left), mb = tail_mask(2 * left - 16);
+      const __m512 g = _mm512_maskz_loadu_ps(mo, dy + r * ow + c);
+      const __m512i a = _mm512_maskz_loadu_epi32(mo, arg + r * ow + c);
+      const __m512i col = _mm512_add_epi32(lane2, _mm512_set1_epi32(static_cast<int>(2 * c)));
+      const __m512i p00 = _mm512_add_epi32(col, _mm512_set1_epi32(base0));
+      const __m512i p10 = _mm512_add_epi32(col, _mm512_set1_epi32(base1));
+      const __m512i one = _mm512_set1_epi32(1);
+      const __m512 e0 = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(a, p00), g);
+      const __m512 o0 = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(a, _mm512_add_epi32(p00, one)), g);
+      const __m512 e1 = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(a, p10), g);
+      const __m512 o1 = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(a, _mm512_add_epi32(p10, one)), g);
+      const std::size_t i = 2 * c;
+      _mm512_mask_storeu_ps(d0 + i, ma, _mm512_permutex2var_ps(e0, lo, o0));
+      _mm512_mask_storeu_ps(d0 + i + 16, mb, _mm512_permutex2var_ps(e0, hi, o0));
+      _mm512_mask_storeu_ps(d1 + i, ma, _mm512_permutex2var_ps(e1, lo, o1));
+      _mm512_mask_storeu_ps(d1 + i + 16, mb, _mm512_permutex2var_ps(e1, hi, o1));
+    }
+    if (w % 2 != 0) d0[w - 1] = d1[w - 1] = 0.0f;
+  }
+  if (h % 2 != 0) std::fill(dx + (h - 1) * w, dx + h * w, 0.0f);
+}
+
 }  // namespace avx512
 #endif
 
@@ -296,7 +332,9 @@ inline void relu_backward(const float* y, const float* dy, float* dx, std::size_
 inline void max_pool2x2(const float* x, std::size_t h, std::size_t w, float* y, std::uint32_t* arg) {
   NAS_TRAIN_DISPATCH(max_pool2x2(x, h, w, y, arg));
 }
-using generic::max_pool2x2_backward;
+inline void max_pool2x2_backward(const float* dy, const std::uint32_t* arg, std::size_t h, std::size_t w, float* dx) {
+  NAS_TRAIN_DISPATCH(max_pool2x2_backward(dy, arg, h, w, dx));
+}
 
 #undef NAS_TRAIN_DISPATCH
 
@@ -317,6 +355,12 @@ inline void split_range(std::size_t n, std::size_t parts, std::size_t i, std::si
   const std::size_t per = ((n + parts - 1) / parts + 15) / 16 * 16;
   begin = std::min(n, i * per);
   end = std::min(n, begin + per);
+}
+
+// Number of work items for n planes of `plane` floats: ranges of planes of at least ~16K floats each,
+// so that items are not so small that handing them out costs more than running them.
+inline std::size_t plane_parts(std::size_t n, std::size_t plane) {
+  return std::clamp<std::size_t>(n * plane / 16384, 1, n);
 }
 
 // Number of parts for an elementwise loop over n elements: about 64 KiB of floats per part.

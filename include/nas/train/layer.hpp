@@ -66,6 +66,8 @@ class layer {
   }
   // Trainable parameters with their gradients (empty for layers without any).
   std::vector<parameter_ref> parameters() { return self_->parameters(); }
+  // True for layers that have a parameters() hook (without allocating the list).
+  bool trainable() const { return self_->trainable(); }
   // Switches between training and evaluation behaviour (batch norm); a no-op for other layers.
   void set_training(bool on) { self_->set_training(on); }
   // Multiply-accumulates of one forward pass for the given input shapes (0 where not counted).
@@ -93,6 +95,7 @@ class layer {
     virtual void forward(std::span<const tensor* const>, tensor&) = 0;
     virtual void backward(std::span<const tensor* const>, const tensor&, const tensor&, std::span<tensor* const>) = 0;
     virtual std::vector<parameter_ref> parameters() = 0;
+    virtual bool trainable() const = 0;
     virtual void set_training(bool) = 0;
     virtual std::size_t macs(std::span<const shape4>) const = 0;
   };
@@ -120,6 +123,7 @@ class layer {
       else
         return {};
     }
+    bool trainable() const override { return requires(L& v) { v.parameters(); }; }
     void set_training(bool on) override {
       if constexpr (requires { value.set_training(on); }) value.set_training(on);
     }

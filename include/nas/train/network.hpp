@@ -5,12 +5,12 @@
 #pragma once
 
 #include <cstddef>
-#include <initializer_list>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "moo/core/error.hpp"
+#include "nas/train/kernels.hpp"
 #include "nas/train/layer.hpp"
 #include "nas/train/tensor.hpp"
 
@@ -49,6 +49,7 @@ class network {
     l.set_training(training_);
     nodes_.push_back({std::move(l), std::move(inputs)});
     buffers_.clear();
+    input_ = nullptr;
     return id;
   }
 
@@ -152,10 +153,7 @@ class network {
       for (std::size_t k = 0; k < nd.inputs.size(); ++k) {
         if (!buf.add_into[k]) continue;
         tensor& dst = buffers_[nd.inputs[k]].grad;
-        const tensor& src = buf.spill[k];
-        float* d = dst.data();
-        const float* sp = src.data();
-        for (std::size_t e = 0; e < dst.size(); ++e) d[e] += sp[e];
+        detail::add_to(dst.data(), buf.spill[k].data(), dst.size());
       }
     }
   }
@@ -164,6 +162,7 @@ class network {
   void set_input_gradient(bool on) {
     input_grad_wanted_ = on;
     buffers_.clear();
+    input_ = nullptr;
   }
   // The input gradient of the last backward() (needs set_input_gradient(true)).
   const tensor& input_gradient() const { return buffers_.at(0).grad; }
@@ -233,8 +232,7 @@ class network {
 
   const tensor* activation_ptr(std::size_t j) const { return j == 0 ? input_ : &buffers_[j].value; }
 
-  // Sizes the per-node buffers and decides which nodes need a gradient (a parameter at or before them,
-  // or the input when its gradient is wanted); runs once per structure.
+  // Sizes the per-node buffers; runs once per structure.
   void prepare() {
     if (buffers_.size() == size()) return;
     buffers_.assign(size(), buffer{});
@@ -252,18 +250,21 @@ class network {
       b.grad_args.assign(nd.inputs.size(), nullptr);
       b.spill.resize(nd.inputs.size());
       b.add_into.assign(nd.inputs.size(), 0);
-      bool need = !nd.op.parameters().empty();
-      for (std::size_t j : nd.inputs) need = need || needs_grad_[j];
-      needs_grad_[i] = need ? 1 : 0;
     }
   }
 
-  // Pairs each batch norm with the ReLU that is its only reader (layers may have been replaced through
-  // at(), so this is decided on every forward pass).
+  // Decides which nodes need gradients (a trainable layer at or before them) and pairs each batch norm
+  // with the ReLU that is its only reader; layers may have been replaced through at(), so this runs on
+  // every forward pass.
   void plan_fusion() {
+    needs_grad_[0] = input_grad_wanted_ ? 1 : 0;
     for (std::size_t i = 1; i < size(); ++i) {
       fused_next_[i] = 0;
       fused_prev_[i] = 0;
+      const node& nd = nodes_[i - 1];
+      bool need = nd.op.trainable();
+      for (std::size_t j : nd.inputs) need = need || needs_grad_[j] != 0;
+      needs_grad_[i] = need ? 1 : 0;
     }
     if (!fusion_) return;
     for (std::size_t j = 2; j < size(); ++j) {

@@ -286,88 +286,63 @@ class conv2d {
 
   // Direct depthwise convolution: output channel o reads input channel o / multiplier.
   void forward_depthwise(const tensor& x, tensor& y, const detail::window& g) const {
-    const std::size_t cin = opt_.in_channels, cout = opt_.out_channels, mult = cout / cin, k = opt_.kernel;
-    const std::size_t n = shape_of(x)[0];
-    default_pool().parallel_for(n * cout, [&](std::size_t item, std::size_t) {
-      const std::size_t img = item / cout, o = item % cout, c = o / mult;
-      const float* xp = x.data() + (img * cin + c) * g.in_plane();
-      float* yp = y.data() + (img * cout + o) * g.out_plane();
-      const float* w = weight_.data() + o * k * k;
-      const float b = opt_.bias ? bias_[o] : 0.0f;
-      for (std::size_t oh = 0; oh < g.oh; ++oh) {
-        float* yr = yp + oh * g.ow;
-        std::fill(yr, yr + g.ow, b);
-        for (std::size_t kh = 0; kh < k; ++kh) {
-          const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * g.stride + kh) - static_cast<std::ptrdiff_t>(g.pad);
-          if (ih < 0 || ih >= static_cast<std::ptrdiff_t>(g.h)) continue;
-          const float* xr = xp + static_cast<std::size_t>(ih) * g.w;
-          for (std::size_t kw = 0; kw < k; ++kw) {
-            const float wv = w[kh * k + kw];
-            std::size_t t0, t1;
-            detail::valid_run(g, 0, g.ow, kw, t0, t1);
-            const std::ptrdiff_t base = static_cast<std::ptrdiff_t>(kw) - static_cast<std::ptrdiff_t>(g.pad);
-            if (g.stride == 1) {
-              const float* xs = xr + base;
-              for (std::size_t t = t0; t < t1; ++t) yr[t] += wv * xs[t];
-            } else {
-              for (std::size_t t = t0; t < t1; ++t) yr[t] += wv * xr[static_cast<std::ptrdiff_t>(t * g.stride) + base];
-            }
-          }
-        }
-      }
+    const std::size_t cout = opt_.out_channels, n = shape_of(x)[0];
+    const std::size_t planes = n * cout, parts = detail::plane_parts(planes, g.in_plane());
+    default_pool().parallel_for(parts, [&](std::size_t part, std::size_t) {
+      for (std::size_t item = part * planes / parts; item < (part + 1) * planes / parts; ++item)
+        depthwise_plane(x, y, g, item);
     });
   }
 
-  void backward_depthwise(const tensor& x, const tensor& dy, tensor* dx, const detail::window& g) {
+  // Output plane `item` (image item / out_channels, channel item % out_channels) of a depthwise convolution.
+  void depthwise_plane(const tensor& x, tensor& y, const detail::window& g, std::size_t item) const {
     const std::size_t cin = opt_.in_channels, cout = opt_.out_channels, mult = cout / cin, k = opt_.kernel;
-    const std::size_t n = shape_of(x)[0];
+    const std::size_t img = item / cout, o = item % cout, c = o / mult;
+    const float* xp = x.data() + (img * cin + c) * g.in_plane();
+    float* yp = y.data() + (img * cout + o) * g.out_plane();
+    const float* w = weight_.data() + o * k * k;
+    const float b = opt_.bias ? bias_[o] : 0.0f;
+    for (std::size_t oh = 0; oh < g.oh; ++oh) {
+      float* yr = yp + oh * g.ow;
+      std::fill(yr, yr + g.ow, b);
+      for (std::size_t kh = 0; kh < k; ++kh) {
+        const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * g.stride + kh) - static_cast<std::ptrdiff_t>(g.pad);
+        if (ih < 0 || ih >= static_cast<std::ptrdiff_t>(g.h)) continue;
+        const float* xr = xp + static_cast<std::size_t>(ih) * g.w;
+        for (std::size_t kw = 0; kw < k; ++kw) {
+          const float wv = w[kh * k + kw];
+          std::size_t t0, t1;
+          detail::valid_run(g, 0, g.ow, kw, t0, t1);
+          const std::ptrdiff_t base = static_cast<std::ptrdiff_t>(kw) - static_cast<std::ptrdiff_t>(g.pad);
+          if (g.stride == 1) {
+            const float* xs = xr + base;
+            for (std::size_t t = t0; t < t1; ++t) yr[t] += wv * xs[t];
+          } else {
+            for (std::size_t t = t0; t < t1; ++t) yr[t] += wv * xr[static_cast<std::ptrdiff_t>(t * g.stride) + base];
+          }
+        }
+      }
+    }
+  }
+
+  // Backward pass of a depthwise convolution; one work item per range of (image, input channel) planes.
+  void backward_depthwise(const tensor& x, const tensor& dy, tensor* dx, const detail::window& g) {
+    const std::size_t cin = opt_.in_channels, cout = opt_.out_channels, n = shape_of(x)[0];
     auto& pool = default_pool();
     const std::size_t threads = pool.size();
     const std::size_t wsize = weight_.size();
     acc_.prepare(threads);
     used_.assign(threads, 0);
     // One item per (image, input channel): it owns that plane of dx and all multiplier outputs of it.
-    pool.parallel_for(n * cin, [&](std::size_t item, std::size_t t) {
-      const std::size_t img = item / cin, c = item % cin;
+    const std::size_t planes = n * cin, parts = detail::plane_parts(planes, g.in_plane());
+    pool.parallel_for(parts, [&](std::size_t part, std::size_t t) {
       float* acc = acc_.get(t, wsize + cout);
       if (!used_[t]) {
         std::fill(acc, acc + wsize + cout, 0.0f);
         used_[t] = 1;
       }
-      const float* xp = x.data() + (img * cin + c) * g.in_plane();
-      float* dxp = dx != nullptr ? dx->data() + (img * cin + c) * g.in_plane() : nullptr;
-      if (dxp != nullptr) std::fill(dxp, dxp + g.in_plane(), 0.0f);
-      for (std::size_t m = 0; m < mult; ++m) {
-        const std::size_t o = c * mult + m;
-        const float* dyp = dy.data() + (img * cout + o) * g.out_plane();
-        const float* w = weight_.data() + o * k * k;
-        float* dw = acc + o * k * k;
-        float db = 0.0f;
-        for (std::size_t oh = 0; oh < g.oh; ++oh) {
-          const float* dyr = dyp + oh * g.ow;
-          for (std::size_t t2 = 0; t2 < g.ow; ++t2) db += dyr[t2];
-          for (std::size_t kh = 0; kh < k; ++kh) {
-            const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * g.stride + kh) - static_cast<std::ptrdiff_t>(g.pad);
-            if (ih < 0 || ih >= static_cast<std::ptrdiff_t>(g.h)) continue;
-            const float* xr = xp + static_cast<std::size_t>(ih) * g.w;
-            float* dxr = dxp != nullptr ? dxp + static_cast<std::size_t>(ih) * g.w : nullptr;
-            for (std::size_t kw = 0; kw < k; ++kw) {
-              std::size_t t0, t1;
-              detail::valid_run(g, 0, g.ow, kw, t0, t1);
-              const std::ptrdiff_t base = static_cast<std::ptrdiff_t>(kw) - static_cast<std::ptrdiff_t>(g.pad);
-              const float wv = w[kh * k + kw];
-              float s = 0.0f;
-              for (std::size_t t2 = t0; t2 < t1; ++t2) {
-                const std::ptrdiff_t iw = static_cast<std::ptrdiff_t>(t2 * g.stride) + base;
-                s += dyr[t2] * xr[iw];
-                if (dxr != nullptr) dxr[iw] += wv * dyr[t2];
-              }
-              dw[kh * k + kw] += s;
-            }
-          }
-        }
-        acc[wsize + o] += db;
-      }
+      for (std::size_t item = part * planes / parts; item < (part + 1) * planes / parts; ++item)
+        depthwise_plane_backward(x, dy, dx, g, item, acc);
     });
     std::fill(weight_grad_.begin(), weight_grad_.end(), 0.0f);
     std::fill(bias_grad_.begin(), bias_grad_.end(), 0.0f);
@@ -377,6 +352,49 @@ class conv2d {
       for (std::size_t i = 0; i < wsize; ++i) weight_grad_.data()[i] += acc[i];
       if (opt_.bias)
         for (std::size_t o = 0; o < cout; ++o) bias_grad_[o] += acc[wsize + o];
+    }
+  }
+
+  // Input plane `item` (image item / in_channels) of a depthwise convolution's backward pass: its input
+  // gradient and its contributions to the weight and bias gradients (accumulated into acc).
+  void depthwise_plane_backward(const tensor& x, const tensor& dy, tensor* dx, const detail::window& g,
+                                std::size_t item, float* acc) const {
+    const std::size_t cin = opt_.in_channels, cout = opt_.out_channels, mult = cout / cin, k = opt_.kernel;
+    const std::size_t wsize = weight_.size();
+    const std::size_t img = item / cin, c = item % cin;
+    const float* xp = x.data() + (img * cin + c) * g.in_plane();
+    float* dxp = dx != nullptr ? dx->data() + (img * cin + c) * g.in_plane() : nullptr;
+    if (dxp != nullptr) std::fill(dxp, dxp + g.in_plane(), 0.0f);
+    for (std::size_t m = 0; m < mult; ++m) {
+      const std::size_t o = c * mult + m;
+      const float* dyp = dy.data() + (img * cout + o) * g.out_plane();
+      const float* w = weight_.data() + o * k * k;
+      float* dw = acc + o * k * k;
+      float db = 0.0f;
+      for (std::size_t oh = 0; oh < g.oh; ++oh) {
+        const float* dyr = dyp + oh * g.ow;
+        for (std::size_t t2 = 0; t2 < g.ow; ++t2) db += dyr[t2];
+        for (std::size_t kh = 0; kh < k; ++kh) {
+          const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * g.stride + kh) - static_cast<std::ptrdiff_t>(g.pad);
+          if (ih < 0 || ih >= static_cast<std::ptrdiff_t>(g.h)) continue;
+          const float* xr = xp + static_cast<std::size_t>(ih) * g.w;
+          float* dxr = dxp != nullptr ? dxp + static_cast<std::size_t>(ih) * g.w : nullptr;
+          for (std::size_t kw = 0; kw < k; ++kw) {
+            std::size_t t0, t1;
+            detail::valid_run(g, 0, g.ow, kw, t0, t1);
+            const std::ptrdiff_t base = static_cast<std::ptrdiff_t>(kw) - static_cast<std::ptrdiff_t>(g.pad);
+            const float wv = w[kh * k + kw];
+            float s = 0.0f;
+            for (std::size_t t2 = t0; t2 < t1; ++t2) {
+              const std::ptrdiff_t iw = static_cast<std::ptrdiff_t>(t2 * g.stride) + base;
+              s += dyr[t2] * xr[iw];
+              if (dxr != nullptr) dxr[iw] += wv * dyr[t2];
+            }
+            dw[kh * k + kw] += s;
+          }
+        }
+      }
+      acc[wsize + o] += db;
     }
   }
 

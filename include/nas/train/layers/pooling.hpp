@@ -65,37 +65,9 @@ class max_pool2d {
     const detail::window g{xs[2], xs[3], ys[2], ys[3], opt_.kernel, opt_.stride == 0 ? opt_.kernel : opt_.stride,
                            opt_.padding};
     argmax_.resize(out.size());
-    const std::size_t planes = xs[0] * xs[1];
-    default_pool().parallel_for(planes, [&](std::size_t p, std::size_t) {
-      const float* xp = x.data() + p * g.in_plane();
-      float* yp = out.data() + p * g.out_plane();
-      std::uint32_t* ap = argmax_.data() + p * g.out_plane();
-      if (g.k == 2 && g.stride == 2 && g.pad == 0) {
-        detail::max_pool2x2(xp, g.h, g.w, yp, ap);
-        return;
-      }
-      for (std::size_t oh = 0; oh < g.oh; ++oh)
-        for (std::size_t ow = 0; ow < g.ow; ++ow) {
-          float m = -std::numeric_limits<float>::infinity();
-          std::size_t best = 0;
-          bool any = false;
-          for (std::size_t kh = 0; kh < g.k; ++kh) {
-            const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * g.stride + kh) - static_cast<std::ptrdiff_t>(g.pad);
-            if (ih < 0 || ih >= static_cast<std::ptrdiff_t>(g.h)) continue;
-            for (std::size_t kw = 0; kw < g.k; ++kw) {
-              const std::ptrdiff_t iw = static_cast<std::ptrdiff_t>(ow * g.stride + kw) - static_cast<std::ptrdiff_t>(g.pad);
-              if (iw < 0 || iw >= static_cast<std::ptrdiff_t>(g.w)) continue;
-              const std::size_t idx = static_cast<std::size_t>(ih) * g.w + static_cast<std::size_t>(iw);
-              if (!any || xp[idx] > m) {
-                m = xp[idx];
-                best = idx;
-                any = true;
-              }
-            }
-          }
-          yp[oh * g.ow + ow] = m;
-          ap[oh * g.ow + ow] = static_cast<std::uint32_t>(best);
-        }
+    const std::size_t planes = xs[0] * xs[1], parts = detail::plane_parts(planes, g.in_plane());
+    default_pool().parallel_for(parts, [&](std::size_t part, std::size_t) {
+      for (std::size_t p = part * planes / parts; p < (part + 1) * planes / parts; ++p) pool_plane(x, out, g, p);
     });
   }
 
@@ -108,20 +80,56 @@ class max_pool2d {
     ensure_shape(dx, xs);
     const std::size_t ip = xs[2] * xs[3], op = shape_of(out)[2] * shape_of(out)[3];
     const bool two = opt_.kernel == 2 && (opt_.stride == 0 || opt_.stride == 2) && opt_.padding == 0;
-    default_pool().parallel_for(xs[0] * xs[1], [&](std::size_t p, std::size_t) {
-      float* d = dx.data() + p * ip;
-      const float* dy = grad_out.data() + p * op;
-      const std::uint32_t* ap = argmax_.data() + p * op;
-      if (two) {
-        detail::max_pool2x2_backward(dy, ap, xs[2], xs[3], d);
-        return;
+    const std::size_t planes = xs[0] * xs[1], parts = detail::plane_parts(planes, ip);
+    default_pool().parallel_for(parts, [&](std::size_t part, std::size_t) {
+      for (std::size_t p = part * planes / parts; p < (part + 1) * planes / parts; ++p) {
+        float* d = dx.data() + p * ip;
+        const float* dy = grad_out.data() + p * op;
+        const std::uint32_t* ap = argmax_.data() + p * op;
+        if (two) {
+          detail::max_pool2x2_backward(dy, ap, xs[2], xs[3], d);
+          continue;
+        }
+        std::fill(d, d + ip, 0.0f);
+        for (std::size_t j = 0; j < op; ++j) d[ap[j]] += dy[j];
       }
-      std::fill(d, d + ip, 0.0f);
-      for (std::size_t j = 0; j < op; ++j) d[ap[j]] += dy[j];
     });
   }
 
  private:
+  // Pools plane p of x into out, recording the arg-max of every window.
+  void pool_plane(const tensor& x, tensor& out, const detail::window& g, std::size_t p) {
+    const float* xp = x.data() + p * g.in_plane();
+    float* yp = out.data() + p * g.out_plane();
+    std::uint32_t* ap = argmax_.data() + p * g.out_plane();
+    if (g.k == 2 && g.stride == 2 && g.pad == 0) {
+      detail::max_pool2x2(xp, g.h, g.w, yp, ap);
+      return;
+    }
+    for (std::size_t oh = 0; oh < g.oh; ++oh)
+      for (std::size_t ow = 0; ow < g.ow; ++ow) {
+        float m = -std::numeric_limits<float>::infinity();
+        std::size_t best = 0;
+        bool any = false;
+        for (std::size_t kh = 0; kh < g.k; ++kh) {
+          const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * g.stride + kh) - static_cast<std::ptrdiff_t>(g.pad);
+          if (ih < 0 || ih >= static_cast<std::ptrdiff_t>(g.h)) continue;
+          for (std::size_t kw = 0; kw < g.k; ++kw) {
+            const std::ptrdiff_t iw = static_cast<std::ptrdiff_t>(ow * g.stride + kw) - static_cast<std::ptrdiff_t>(g.pad);
+            if (iw < 0 || iw >= static_cast<std::ptrdiff_t>(g.w)) continue;
+            const std::size_t idx = static_cast<std::size_t>(ih) * g.w + static_cast<std::size_t>(iw);
+            if (!any || xp[idx] > m) {
+              m = xp[idx];
+              best = idx;
+              any = true;
+            }
+          }
+        }
+        yp[oh * g.ow + ow] = m;
+        ap[oh * g.ow + ow] = static_cast<std::uint32_t>(best);
+      }
+  }
+
   pool2d_options opt_;
   std::vector<std::uint32_t> argmax_;  // index within the input plane, per output element
 };
@@ -143,15 +151,18 @@ class avg_pool2d {
     const shape4 ys = output_shape(std::span<const shape4>(&xs, 1));
     ensure_shape(out, ys);
     const detail::window g = geometry(xs, ys);
-    default_pool().parallel_for(xs[0] * xs[1], [&](std::size_t p, std::size_t) {
-      const float* xp = x.data() + p * g.in_plane();
-      float* yp = out.data() + p * g.out_plane();
-      for_each_window(g, [&](std::size_t o, std::size_t ih0, std::size_t ih1, std::size_t iw0, std::size_t iw1, float inv) {
-        float s = 0.0f;
-        for (std::size_t ih = ih0; ih < ih1; ++ih)
-          for (std::size_t iw = iw0; iw < iw1; ++iw) s += xp[ih * g.w + iw];
-        yp[o] = s * inv;
-      });
+    const std::size_t planes = xs[0] * xs[1], parts = detail::plane_parts(planes, g.in_plane());
+    default_pool().parallel_for(parts, [&](std::size_t part, std::size_t) {
+      for (std::size_t p = part * planes / parts; p < (part + 1) * planes / parts; ++p) {
+        const float* xp = x.data() + p * g.in_plane();
+        float* yp = out.data() + p * g.out_plane();
+        for_each_window(g, [&](std::size_t o, std::size_t ih0, std::size_t ih1, std::size_t iw0, std::size_t iw1, float inv) {
+          float s = 0.0f;
+          for (std::size_t ih = ih0; ih < ih1; ++ih)
+            for (std::size_t iw = iw0; iw < iw1; ++iw) s += xp[ih * g.w + iw];
+          yp[o] = s * inv;
+        });
+      }
     });
   }
 
@@ -162,15 +173,18 @@ class avg_pool2d {
     tensor& dx = *grad_in[0];
     ensure_shape(dx, xs);
     const detail::window g = geometry(xs, shape_of(out));
-    default_pool().parallel_for(xs[0] * xs[1], [&](std::size_t p, std::size_t) {
-      float* d = dx.data() + p * g.in_plane();
-      std::fill(d, d + g.in_plane(), 0.0f);
-      const float* dy = grad_out.data() + p * g.out_plane();
-      for_each_window(g, [&](std::size_t o, std::size_t ih0, std::size_t ih1, std::size_t iw0, std::size_t iw1, float inv) {
-        const float v = dy[o] * inv;
-        for (std::size_t ih = ih0; ih < ih1; ++ih)
-          for (std::size_t iw = iw0; iw < iw1; ++iw) d[ih * g.w + iw] += v;
-      });
+    const std::size_t planes = xs[0] * xs[1], parts = detail::plane_parts(planes, g.in_plane());
+    default_pool().parallel_for(parts, [&](std::size_t part, std::size_t) {
+      for (std::size_t p = part * planes / parts; p < (part + 1) * planes / parts; ++p) {
+        float* d = dx.data() + p * g.in_plane();
+        std::fill(d, d + g.in_plane(), 0.0f);
+        const float* dy = grad_out.data() + p * g.out_plane();
+        for_each_window(g, [&](std::size_t o, std::size_t ih0, std::size_t ih1, std::size_t iw0, std::size_t iw1, float inv) {
+          const float v = dy[o] * inv;
+          for (std::size_t ih = ih0; ih < ih1; ++ih)
+            for (std::size_t iw = iw0; iw < iw1; ++iw) d[ih * g.w + iw] += v;
+        });
+      }
     });
   }
 
