@@ -16,6 +16,7 @@ namespace {
 
 // ZDT1 that counts its evaluations.
 struct counting_zdt1 : moo::zdt1 {
+  counting_zdt1() : moo::zdt1(30) {}
   mutable std::size_t calls = 0;
   void evaluate(std::span<const double> x, std::span<double> f) const {
     ++calls;
@@ -62,7 +63,7 @@ static_assert(moo::executor<moo::sequential_executor, moo::zdt1>);
 static_assert(!moo::problem<not_a_survival>);
 
 TEST_CASE("evolve loop: each generation evaluates exactly its offspring, once each") {
-  counting_zdt1 p{};
+  counting_zdt1 p;
   std::vector<std::size_t> per_generation;
   const auto res = moo::nsga2{{.population = 20, .generations = 10, .seed = 3}}.run(p, watch{&per_generation});
   CHECK(p.calls == 20 + 10 * 20);
@@ -155,4 +156,18 @@ TEST_CASE("NSGA-II on 3-objective DTLZ2 converges onto the sphere") {
   MESSAGE("distance from the unit sphere: mean " << mean << ", largest " << worst);
   CHECK(mean < 0.02);
   CHECK(worst < 0.15);
+}
+
+TEST_CASE("the sequential executor also reports evaluations that throw something other than std::exception") {
+  struct throws_int : moo::zdt1 {
+    void evaluate(std::span<const double>, std::span<double>) const { throw 42; }
+  };
+  std::vector<moo::real_genome> xs(3, moo::real_genome(30, 0.5));
+  try {
+    moo::sequential_executor{}.evaluate(throws_int(), std::span<const moo::real_genome>(xs));
+    FAIL("expected evaluation_error");
+  } catch (const moo::evaluation_error& e) {
+    CHECK(e.failures().size() == 3);
+    CHECK(e.failures()[0].what == "unknown exception");
+  }
 }

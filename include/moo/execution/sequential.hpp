@@ -25,6 +25,9 @@ void evaluate_one(const P& p, const genome_of<P>& x, std::size_t i, matrix& out,
   } catch (const std::exception& e) {
     failures.push_back({i, describe(x), e.what()});
     for (auto& v : out.row(i)) v = std::numeric_limits<double>::quiet_NaN();
+  } catch (...) {
+    failures.push_back({i, describe(x), "unknown exception"});
+    for (auto& v : out.row(i)) v = std::numeric_limits<double>::quiet_NaN();
   }
 }
 
