@@ -134,7 +134,7 @@ class concat {
   std::vector<shape4> shapes_;
 };
 
-// Passes its input on unchanged (a placeholder node, or a skip that a morphism may replace).
+// Passes its input on unchanged (a no-op node, or a skip that a morphism may replace).
 class identity {
  public:
   identity() = default;
