@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -47,6 +48,26 @@ class evolution {
   // The genomes to evaluate next. Asking again before telling returns the same batch.
   const std::vector<genome_type>& ask() {
     if (asked_) return pending_;
+    // If sampling, mating or variation throws, the rng (and a survival that chooses parents) go back
+    // to where they were, so asking again gives the batch an uninterrupted run would have had.
+    const rng saved_rng = rng_;
+    std::optional<Survival> saved_survival;
+    if constexpr (survival_mates) saved_survival.emplace(survival_);
+    try {
+      make_batch();
+    } catch (...) {
+      rng_ = saved_rng;
+      if constexpr (survival_mates) survival_ = std::move(*saved_survival);
+      pending_.clear();
+      throw;
+    }
+    asked_ = true;
+    return pending_;
+  }
+
+ private:
+  // Fills pending_ with the initial population or the next generation's offspring.
+  void make_batch() {
     pending_.clear();
     if (genomes_.empty()) {
       pending_.reserve(population_size_);
@@ -70,9 +91,9 @@ class evolution {
           if (pending_.size() < offspring_size_) pending_.push_back(std::move(children[c]));
       }
     }
-    asked_ = true;
-    return pending_;
   }
+
+ public:
 
   // The objectives of the last ask()'s genomes, one row each in the same order. Rejects a wrong
   // shape or a non-finite value before changing anything, so the batch can be told again.
@@ -139,6 +160,8 @@ class evolution {
   // itself (`mate`) and ask for one child per mating (`one_child_per_mating`): child j then belongs
   // to mating j, so survival knows which subproblem each child came from.
   static constexpr bool single_child = requires { requires Survival::one_child_per_mating; };
+  static constexpr bool survival_mates =
+      requires(Survival& s, const survivors& r, std::size_t n, rng& g) { s.mate(r, n, g); };
 
   template <class Self, class Visitor>
   static void visit_state_of(Self& self, Visitor& v) {

@@ -254,10 +254,13 @@ class mpi_executor {
   template <class G>
   static void check_representable(std::span<const G> genomes) {
     if constexpr (detail::numeric_vector_genome<G>) {
-      if constexpr (std::is_integral_v<typename G::value_type>)
+      using T = typename G::value_type;
+      // Compared as integers: a double comparison would round 2^53 + 1 down and let it through.
+      if constexpr (std::is_integral_v<T> && std::numeric_limits<T>::digits > 53)
         for (std::size_t i = 0; i < genomes.size(); ++i)
           for (std::size_t j = 0; j < genomes[i].size(); ++j)
-            if (std::abs(static_cast<double>(genomes[i][j])) > 0x1p53)
+            if (const T v = genomes[i][j];
+                v > (T{1} << 53) || (std::is_signed_v<T> && v < -(T{1} << 53)))
               throw value_error(detail::message("mpi_executor: gene ", j, " = ", genomes[i][j], " of genome ", i,
                                                 " is not exactly representable as a double"));
     }

@@ -8,7 +8,9 @@
 // truncated, corrupted or foreign file with an io_error naming the file and what is wrong.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
+#include <exception>
 #include <cstdint>
 #include <filesystem>
 #include <sstream>
@@ -204,21 +206,35 @@ void decode_checkpoint(std::string_view bytes, const std::filesystem::path& sour
   if (blobs.size() != expected)
     detail::refuse(source, moo::detail::message("it holds the state of ", blobs.size(),
                                                 " stateful run arguments, this run passes ", expected));
-  state = std::move(loaded);
+  // Each stateful argument loads its blob into a copy first; only when all succeed are the state and
+  // the arguments themselves changed.
+  auto load_into = [&](auto& target, std::size_t i) {
+    std::istringstream blob(blobs[i], std::ios::binary);
+    try {
+      target.load(blob);
+    } catch (const std::exception& err) {
+      detail::refuse(source, moo::detail::message("run argument ", i, ": ", err.what()));
+    }
+    if (blob.fail()) detail::refuse(source, moo::detail::message("run argument ", i, "'s state is malformed"));
+  };
   std::size_t next = 0;
-  [[maybe_unused]] auto one = [&](auto& e) {
-    if constexpr (stateful<std::remove_cvref_t<decltype(e)>>) {
-      std::istringstream blob(blobs[next], std::ios::binary);
-      try {
-        e.load(blob);
-      } catch (const io_error& err) {
-        detail::refuse(source, moo::detail::message("run argument ", next, ": ", err.what()));
+  [[maybe_unused]] auto trial = [&](auto& e) {
+    using E = std::remove_cvref_t<decltype(e)>;
+    if constexpr (stateful<E>) {
+      if constexpr (std::copy_constructible<E>) {
+        E copy = e;
+        load_into(copy, next);
       }
-      if (blob.fail()) detail::refuse(source, moo::detail::message("run argument ", next, "'s state is malformed"));
       ++next;
     }
   };
-  (one(extra), ...);
+  (trial(extra), ...);
+  state = std::move(loaded);
+  next = 0;
+  [[maybe_unused]] auto commit = [&](auto& e) {
+    if constexpr (stateful<std::remove_cvref_t<decltype(e)>>) load_into(e, next++);
+  };
+  (commit(extra), ...);
 }
 
 // Writes a checkpoint atomically (temporary file + rename); an existing checkpoint is kept as

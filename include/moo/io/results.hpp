@@ -2,6 +2,7 @@
 // ranks and run counters), written atomically.
 #pragma once
 
+#include <algorithm>
 #include <charconv>
 #include <cstddef>
 #include <filesystem>
@@ -26,6 +27,19 @@ inline void append_number(std::string& out, double v) {
   out.append(buf, r.ptr);
 }
 
+// The rows to write: all if `rows` is empty; throws value_error naming an index past the result.
+template <class Genome>
+std::vector<std::size_t> rows_to_write(const result<Genome>& res, const std::vector<std::size_t>& rows) {
+  std::vector<std::size_t> idx = rows;
+  if (idx.empty())
+    for (std::size_t i = 0; i < res.objectives.rows(); ++i) idx.push_back(i);
+  for (auto i : idx)
+    if (i >= res.objectives.rows() || (!res.genomes.empty() && i >= res.genomes.size()))
+      throw value_error(moo::detail::message("results: row ", i, " requested, the result has ",
+                                             res.objectives.rows(), " rows"));
+  return idx;
+}
+
 template <class Genome>
 constexpr bool is_numeric_vector =
     requires(const Genome& g) { g.size(); g[0]; } && std::is_arithmetic_v<std::remove_cvref_t<decltype(std::declval<Genome>()[0])>>;
@@ -36,12 +50,13 @@ constexpr bool is_numeric_vector =
 // `rows` (all if empty).
 template <class Genome>
 std::string to_csv(const result<Genome>& res, const std::vector<std::size_t>& rows = {}) {
-  std::vector<std::size_t> idx = rows;
-  if (idx.empty())
-    for (std::size_t i = 0; i < res.objectives.rows(); ++i) idx.push_back(i);
+  const auto idx = detail::rows_to_write(res, rows);
   std::string out;
   const std::size_t m = res.objectives.cols();
-  const std::size_t n = detail::is_numeric_vector<Genome> && !res.genomes.empty() ? res.genomes[0].size() : 0;
+  // Columns for the longest genome; shorter (variable-length) genomes leave their last cells empty.
+  std::size_t n = 0;
+  if constexpr (detail::is_numeric_vector<Genome>)
+    for (auto i : idx) n = std::max<std::size_t>(n, res.genomes[i].size());
   for (std::size_t j = 0; j < m; ++j) out += (j ? ",f" : "f") + std::to_string(j + 1);
   for (std::size_t j = 0; j < n; ++j) out += ",x" + std::to_string(j + 1);
   out += '\n';
@@ -53,7 +68,7 @@ std::string to_csv(const result<Genome>& res, const std::vector<std::size_t>& ro
     if constexpr (detail::is_numeric_vector<Genome>)
       for (std::size_t j = 0; j < n; ++j) {
         out += ',';
-        detail::append_number(out, static_cast<double>(res.genomes[i][j]));
+        if (j < res.genomes[i].size()) detail::append_number(out, static_cast<double>(res.genomes[i][j]));
       }
     out += '\n';
   }
@@ -63,9 +78,7 @@ std::string to_csv(const result<Genome>& res, const std::vector<std::size_t>& ro
 // JSON of a result: {"generations":..,"evaluations":..,"points":[{"rank":..,"f":[..],"x":[..]},..]}.
 template <class Genome>
 std::string to_json(const result<Genome>& res, const std::vector<std::size_t>& rows = {}) {
-  std::vector<std::size_t> idx = rows;
-  if (idx.empty())
-    for (std::size_t i = 0; i < res.objectives.rows(); ++i) idx.push_back(i);
+  const auto idx = detail::rows_to_write(res, rows);
   std::string out = "{\"generations\":" + std::to_string(res.generations) +
                     ",\"evaluations\":" + std::to_string(res.evaluations) + ",\"points\":[";
   bool first = true;

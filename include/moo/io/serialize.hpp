@@ -8,6 +8,7 @@
 //   };
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <concepts>
@@ -15,6 +16,7 @@
 #include <cstdint>
 #include <istream>
 #include <ostream>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -166,8 +168,14 @@ struct serializer<std::string> {
     detail::write_bytes(os, s.data(), s.size());
   }
   static std::string read(std::istream& is) {
-    std::string s(detail::read_size(is, "a string's length"), '\0');
-    detail::read_bytes(is, s.data(), s.size(), "a string");
+    // Grown chunk by chunk, so a corrupt length fails as a truncated read, not as a huge allocation.
+    const std::size_t n = detail::read_size(is, "a string's length");
+    std::string s;
+    while (s.size() < n) {
+      const std::size_t old = s.size(), chunk = std::min<std::size_t>(n - old, std::size_t{1} << 16);
+      s.resize(old + chunk);
+      detail::read_bytes(is, s.data() + old, chunk, "a string");
+    }
     return s;
   }
 };
@@ -198,8 +206,14 @@ struct serializer<matrix> {
     if (rows == 0) return {};
     if (cols != 0 && rows > (std::size_t{1} << 40) / cols)
       throw io_error(moo::detail::message("implausible matrix size ", rows, " x ", cols));
-    matrix m(rows, cols);
-    for (std::size_t i = 0; i < rows * cols; ++i) m.data()[i] = serializer<double>::read(is);
+    // Grown value by value, so a corrupt size fails as a truncated read, not as a huge allocation.
+    if (cols == 0) throw io_error(moo::detail::message("a matrix of ", rows, " rows has no columns"));
+    std::vector<double> values;
+    values.reserve(std::min<std::size_t>(rows * cols, std::size_t{1} << 16));
+    for (std::size_t i = 0; i < rows * cols; ++i) values.push_back(serializer<double>::read(is));
+    matrix m;
+    m.reserve(rows, cols);
+    for (std::size_t i = 0; i < rows; ++i) m.push_back(std::span<const double>(values.data() + i * cols, cols));
     return m;
   }
 };
@@ -210,7 +224,10 @@ struct serializer<rng> {
   static void write(std::ostream& os, const rng& r) { serializer<rng::state_type>::write(os, r.state()); }
   static rng read(std::istream& is) {
     rng r;
-    r.set_state(serializer<rng::state_type>::read(is));
+    const auto state = serializer<rng::state_type>::read(is);
+    // xoshiro's all-zero state only ever yields 0 (rejection sampling would never end).
+    if (state == rng::state_type{}) throw io_error("the random engine's state is all zero");
+    r.set_state(state);
     return r;
   }
 };
