@@ -255,7 +255,24 @@ TEST_CASE("JSON and weights round trip exactly; corrupt files name the file and 
     const auto pos = j.find("\"channels\": ");
     REQUIRE(pos != std::string::npos);
     j.insert(pos + 12, "1");  // e.g. 8 channels become 18
-    CHECK_THROWS_WITH_AS(graph::from_json(j, "net.json"), doctest::Contains("batch_norm"), moo::dimension_error);
+    CHECK_THROWS_WITH_AS(graph::from_json(j, "net.json"), doctest::Contains("batch_norm"), moo::io_error);
+  }
+  SUBCASE("absurd or fractional sizes are refused as io_error, before anything is allocated") {
+    const std::string j = graph::to_json(a);
+    auto replaced = [&](const std::string& what, const std::string& with) {
+      std::string k = j;
+      const auto pos = k.find(what);
+      REQUIRE(pos != std::string::npos);
+      return k.replace(pos, what.size(), with);
+    };
+    CHECK_THROWS_WITH_AS(graph::from_json(replaced("\"out_channels\": ", "\"out_channels\": 1e15, \"x\": "), "net.json"),
+                         doctest::Contains("out_channels"), moo::io_error);
+    CHECK_THROWS_AS(graph::from_json(replaced("\"out_channels\": ", "\"out_channels\": 1e300, \"x\": "), "net.json"),
+                    moo::io_error);
+    CHECK_THROWS_AS(graph::from_json(replaced("\"out_channels\": ", "\"out_channels\": 2.5, \"x\": "), "net.json"),
+                    moo::io_error);
+    CHECK_THROWS_WITH_AS(graph::from_json(replaced("\"input_shape\": [", "\"input_shape\": [1e300, "), "net.json"),
+                         doctest::Contains("input_shape"), moo::io_error);
   }
   SUBCASE("missing file") {
     CHECK_THROWS_AS(graph::load(dir / "nope.json", dir / "nope.weights"), moo::io_error);

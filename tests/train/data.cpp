@@ -114,6 +114,16 @@ TEST_CASE("idx: missing file, wrong magic, truncated data, count mismatch and ba
   m = error_of([&] { load_idx(img, lab); });
   CHECK(m.find("lab.gz") != std::string::npos);
   CHECK(m.find("label 10") != std::string::npos);
+  // A header whose dimensions multiply past 2^64 (to 0 if unchecked), and one that claims 16 GiB of
+  // data in a tiny file: both refused as io_error naming the file, without allocating the claim.
+  write_file(tmp.path / "wrap.idx", idx_bytes(0x803, {1u << 17, 1u << 16, 1u << 31}, {}), false);
+  m = error_of([&] { read_idx((tmp.path / "wrap.idx").string(), 3); });
+  CHECK(m.find("wrap.idx") != std::string::npos);
+  CHECK(m.find("implausible") != std::string::npos);
+  write_file(tmp.path / "huge.idx", idx_bytes(0x803, {65536, 512, 512}, {1, 2, 3}), false);
+  m = error_of([&] { read_idx((tmp.path / "huge.idx").string(), 3); });
+  CHECK(m.find("huge.idx") != std::string::npos);
+  CHECK(m.find("truncated") != std::string::npos);
   m = error_of([&] { load_fashion_mnist((tmp.path / "fmnist").string()); });
   CHECK(m.find("fmnist/train-images-idx3-ubyte.gz") != std::string::npos);
   CHECK(m.find("dataset-fashion-mnist") != std::string::npos);

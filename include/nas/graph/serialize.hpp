@@ -6,10 +6,13 @@
 #pragma once
 
 #include <bit>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <new>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -73,8 +76,12 @@ inline std::size_t get_size(const json& j, std::string_view key, std::string_vie
     if (fallback) return *fallback;
     throw moo::io_error(moo::detail::message(where, ": node '", node, "' lacks \"", key, "\""));
   }
-  if (v->t != json::type::number || v->n < 0 || v->n != static_cast<double>(static_cast<std::size_t>(v->n)))
-    throw moo::io_error(moo::detail::message(where, ": node '", node, "': \"", key, "\" must be a non-negative integer"));
+  // Range and integrality are tested before the cast (a cast of an out-of-range double is undefined).
+  // Sizes above 2^24 are no layer of a searchable network: refusing them keeps a corrupt file from
+  // turning into a huge allocation.
+  if (v->t != json::type::number || !(v->n >= 0) || v->n > 16777216.0 || v->n != std::floor(v->n))
+    throw moo::io_error(moo::detail::message(where, ": node '", node, "': \"", key,
+                                             "\" must be an integer in [0, 2^24]"));
   return static_cast<std::size_t>(v->n);
 }
 
@@ -148,6 +155,10 @@ inline train::layer make_layer(const json& j, std::string_view where, const std:
     throw;
   } catch (const moo::error& e) {
     throw moo::io_error(moo::detail::message(where, ": node '", node, "': ", e.what()));
+  } catch (const std::bad_alloc&) {
+    throw moo::io_error(moo::detail::message(where, ": node '", node, "': its sizes need more memory than there is"));
+  } catch (const std::length_error&) {
+    throw moo::io_error(moo::detail::message(where, ": node '", node, "': its sizes are too large"));
   }
   throw moo::io_error(moo::detail::message(where, ": node '", node, "' has the unknown kind '", kind, "'"));
 }
@@ -264,8 +275,8 @@ inline architecture from_json(std::string_view text, std::string_view source = "
   image_shape in{};
   for (std::size_t k = 0; k < 3; ++k) {
     const auto& e = shape->a[k];
-    if (e.t != detail::json::type::number || !(e.n >= 1))
-      throw moo::io_error(moo::detail::message(source, ": \"input_shape\" must hold positive integers"));
+    if (e.t != detail::json::type::number || !(e.n >= 1) || e.n > 16777216.0 || e.n != std::floor(e.n))
+      throw moo::io_error(moo::detail::message(source, ": \"input_shape\" must hold positive integers up to 2^24"));
     in[k] = static_cast<std::size_t>(e.n);
   }
   architecture a(in, detail::get_string(j, "input", source, "the file"));
@@ -298,7 +309,13 @@ inline architecture from_json(std::string_view text, std::string_view source = "
   const auto o = a.find(out);
   if (!o) throw moo::io_error(moo::detail::message(source, ": the output node '", out, "' does not exist"));
   a.set_output(*o);
-  a.validate();
+  try {
+    a.validate();
+  } catch (const moo::io_error&) {
+    throw;
+  } catch (const moo::error& e) {
+    throw moo::io_error(moo::detail::message(source, ": the architecture is invalid: ", e.what()));
+  }
   return a;
 }
 

@@ -88,12 +88,19 @@ inline idx_data read_idx(const std::string& path, std::size_t rank) {
     read(b, 4, "header");
     const std::size_t n = (std::size_t(b[0]) << 24) | (std::size_t(b[1]) << 16) | (std::size_t(b[2]) << 8) | b[3];
     d.dims.push_back(n);
+    // Checked before multiplying, so the product cannot wrap around.
+    if (n != 0 && total > (std::size_t{1} << 34) / n)
+      throw moo::io_error(moo::detail::message(path, ": implausible dimensions in the header (dimension ", i, " = ", n,
+                                               " makes more than 2^34 bytes)"));
     total *= n;
-    if (total > (std::size_t{1} << 34))
-      throw moo::io_error(moo::detail::message(path, ": implausible dimensions in the header (", total, " bytes)"));
   }
-  d.bytes.resize(total);
-  read(d.bytes.data(), total, "data");
+  // Read in chunks, so a truncated file fails after what it holds instead of allocating the header's claim.
+  constexpr std::size_t chunk = std::size_t{1} << 20;
+  while (d.bytes.size() < total) {
+    const std::size_t old = d.bytes.size(), k = std::min(chunk, total - old);
+    d.bytes.resize(old + k);
+    read(d.bytes.data() + old, k, "data");
+  }
   return d;
 }
 
@@ -115,6 +122,8 @@ inline dataset load_idx(const std::string& images_path, const std::string& label
                                              lab.dims[0], " labels"));
   const std::size_t n = o.limit == 0 ? img.dims[0] : std::min(o.limit, img.dims[0]);
   const std::size_t h = img.dims[1], w = img.dims[2];
+  if (h == 0 || w == 0)
+    throw moo::io_error(moo::detail::message(images_path, ": images of ", h, " x ", w, " pixels"));
   dataset d;
   d.classes = o.classes;
   d.images = tensor::from_shape({n, 1, h, w});
