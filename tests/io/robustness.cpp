@@ -118,3 +118,36 @@ TEST_CASE("results: rows past the end are refused; shorter genomes leave empty C
   CHECK_THROWS_AS(moo::io::to_json(r, {2}), moo::value_error);
   CHECK(moo::io::to_csv(r) == "f1,f2,x1,x2,x3\n0.5,1,1,2,3\n1,0.5,4,,\n");
 }
+
+namespace {
+// Writes the fields of an NSGA-II state in the same order and types, but with 3 objective rows for 8
+// genomes: a file with a valid checksum whose parts disagree.
+struct inconsistent_state {
+  template <class Visitor>
+  void visit_state(Visitor& v) const {
+    v.setting("population", std::size_t{8});
+    v.setting("offspring", std::size_t{8});
+    v.field("rng", moo::rng(1));
+    v.field("genomes", std::vector<moo::real_genome>(8, moo::real_genome(30, 0.5)));
+    v.field("objectives", moo::matrix(3, 2, 1.0));
+    v.field("ranking", moo::survivors{std::vector<std::size_t>(8, 0), std::vector<std::size_t>(8, 0),
+                                      std::vector<double>(8, 0.0)});
+    v.field("pending", std::vector<moo::real_genome>{});
+    v.field("asked", false);
+    v.field("generation", std::size_t{1});
+    v.field("evaluations", std::size_t{16});
+    v.field("elapsed", 0.0);
+    v.policy("variation", moo::sbx_pm{});
+    v.policy("survival", moo::nsga2_survival{});
+    v.policy("mating", moo::binary_tournament{});
+  }
+};
+}  // namespace
+
+TEST_CASE("checkpoint: a file whose parts disagree is refused even with a valid checksum") {
+  const auto bytes = moo::io::encode_checkpoint(inconsistent_state{});
+  auto fresh = moo::nsga2{{.population = 8, .seed = 1}}.start(moo::zdt1{}.space());
+  CHECK_THROWS_WITH_AS(moo::io::decode_checkpoint(bytes, "bad.ckpt", fresh), doctest::Contains("3 objective rows"),
+                       moo::io_error);
+  CHECK_FALSE(fresh.initialized());
+}

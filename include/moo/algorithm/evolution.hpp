@@ -155,6 +155,20 @@ class evolution {
   template <class Visitor>
   void visit_state(Visitor& v) { visit_state_of(*this, v); }
 
+  // Throws moo::error unless the parts of the state agree with each other (one objective row, rank
+  // and score per genome; a pending batch only while asked). A loaded checkpoint is checked with it,
+  // so a file that passes its checksum but holds inconsistent parts is refused, not used.
+  void check_consistency() const {
+    const std::size_t n = genomes_.size();
+    if (objectives_.rows() != n || ranking_.rank.size() != n || ranking_.score.size() != n)
+      throw error(detail::message("evolution state: ", n, " genomes, ", objectives_.rows(), " objective rows, ",
+                                  ranking_.rank.size(), " ranks and ", ranking_.score.size(), " scores"));
+    if (n > population_size_)
+      throw error(detail::message("evolution state: ", n, " genomes for a population of ", population_size_));
+    if (!asked_ && !pending_.empty())
+      throw error(detail::message("evolution state: ", pending_.size(), " pending genomes but nothing asked"));
+  }
+
  private:
   // A survival policy that keeps its own structure (MOEA/D's neighbourhoods) may choose the parents
   // itself (`mate`) and ask for one child per mating (`one_child_per_mating`): child j then belongs

@@ -196,6 +196,15 @@ void decode_checkpoint(std::string_view bytes, const std::filesystem::path& sour
     if (kind != "moo.evolution") throw io_error(moo::detail::message("it holds a '", kind, "', not a moo.evolution"));
     detail::checkpoint_reader r{payload};
     loaded.visit_state(r);
+    if constexpr (requires { loaded.check_consistency(); }) {
+      try {
+        loaded.check_consistency();
+      } catch (const io_error&) {
+        throw;
+      } catch (const error& e) {
+        throw io_error(e.what());
+      }
+    }
     blobs = io::read<std::vector<std::string>>(payload);
     if (payload.peek() != std::char_traits<char>::eof())
       throw io_error("bytes are left over after the last field");
