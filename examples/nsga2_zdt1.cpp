@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
 
   const moo::nsga2 algorithm{{.population = arg(argc, argv, "--population", 100),
                               .generations = arg(argc, argv, "--generations", 250),
-                              .seed = arg(argc, argv, "--seed", 1)}};
+                              .seed = arg(argc, argv, "--seed", 1),
+                              .eliminate_duplicates = true}};  // a front without repeated points
   const std::vector<double> reference{1.1, 1.1};
   std::printf("NSGA-II on ZDT1: population %zu, %zu generations, seed %llu\n", algorithm.opts.population,
               algorithm.opts.generations, static_cast<unsigned long long>(algorithm.opts.seed));

@@ -12,9 +12,11 @@
 #pragma once
 
 #include <algorithm>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -72,23 +74,48 @@ class evolution {
     if (genomes_.empty()) {
       pending_.reserve(population_size_);
       for (std::size_t i = 0; i < population_size_; ++i) pending_.push_back(space_.sample(rng_));
-    } else {
-      const std::size_t per_mating = single_child ? 1 : 2;
-      const std::size_t matings = (offspring_size_ + per_mating - 1) / per_mating;
+      return;
+    }
+    pending_.reserve(offspring_size_ + 1);
+    if constexpr (!single_child && ordered_genomes)
+      if (eliminate_duplicates_) add_distinct_children();
+    add_children(offspring_size_ - pending_.size());
+  }
+
+  // Appends `count` children of parents chosen by the mating (or survival) policy.
+  void add_children(std::size_t count) {
+    if (count == 0) return;
+    const std::size_t per_mating = single_child ? 1 : 2;
+    const std::size_t matings = (count + per_mating - 1) / per_mating;
+    const auto parents = select_parents(2 * matings);
+    const std::size_t target = pending_.size() + count;
+    for (std::size_t p = 0; p < matings; ++p) {
+      const auto& a = genomes_[parents[2 * p]];
+      const auto& b = genomes_[parents[2 * p + 1]];
+      // One child per mating: a variation that can make the first child alone (child()) saves the other.
+      if constexpr (single_child &&
+                    requires { { variation_.child(space_, a, b, rng_) } -> std::same_as<genome_type>; }) {
+        pending_.push_back(variation_.child(space_, a, b, rng_));
+        continue;
+      }
+      auto children = variation_(space_, a, b, rng_);
+      for (std::size_t c = 0; c < per_mating; ++c)
+        if (pending_.size() < target) pending_.push_back(std::move(children[c]));
+    }
+  }
+
+  // Appends children that equal no population member and no earlier child, mating again for the
+  // missing ones (pymoo's duplicate elimination), for at most 100 rounds; a population so collapsed
+  // that this fails gets its remaining children without the check.
+  void add_distinct_children() {
+    std::set<genome_type> seen(genomes_.begin(), genomes_.end());
+    for (std::size_t round = 0; round < 100 && pending_.size() < offspring_size_; ++round) {
+      const std::size_t matings = (offspring_size_ - pending_.size() + 1) / 2;
       const auto parents = select_parents(2 * matings);
-      pending_.reserve(per_mating * matings);
-      for (std::size_t p = 0; p < matings; ++p) {
-        const auto& a = genomes_[parents[2 * p]];
-        const auto& b = genomes_[parents[2 * p + 1]];
-        // One child per mating: a variation that can make the first child alone (child()) saves the other.
-        if constexpr (single_child &&
-                      requires { { variation_.child(space_, a, b, rng_) } -> std::same_as<genome_type>; }) {
-          pending_.push_back(variation_.child(space_, a, b, rng_));
-          continue;
-        }
-        auto children = variation_(space_, a, b, rng_);
-        for (std::size_t c = 0; c < per_mating; ++c)
-          if (pending_.size() < offspring_size_) pending_.push_back(std::move(children[c]));
+      for (std::size_t p = 0; p < matings && pending_.size() < offspring_size_; ++p) {
+        auto children = variation_(space_, genomes_[parents[2 * p]], genomes_[parents[2 * p + 1]], rng_);
+        for (auto& c : children)
+          if (pending_.size() < offspring_size_ && seen.insert(c).second) pending_.push_back(std::move(c));
       }
     }
   }
@@ -129,6 +156,12 @@ class evolution {
     pending_.clear();
     asked_ = false;
   }
+
+  // With duplicate elimination on, every generation's children differ from each other and from the
+  // population (generational searchers with ordered genomes; MOEA/D's one child per subproblem is
+  // exempt). Off by default, as in Deb's NSGA-II.
+  void set_eliminate_duplicates(bool on) { eliminate_duplicates_ = on; }
+  bool eliminate_duplicates() const { return eliminate_duplicates_; }
 
   const Space& space() const { return space_; }
   const std::vector<genome_type>& genomes() const { return genomes_; }
@@ -174,6 +207,8 @@ class evolution {
   // itself (`mate`) and ask for one child per mating (`one_child_per_mating`): child j then belongs
   // to mating j, so survival knows which subproblem each child came from.
   static constexpr bool single_child = requires { requires Survival::one_child_per_mating; };
+  static constexpr bool ordered_genomes =
+      requires(const genome_type& a, const genome_type& b) { { a < b } -> std::convertible_to<bool>; };
   static constexpr bool survival_mates =
       requires(Survival& s, const survivors& r, std::size_t n, rng& g) { s.mate(r, n, g); };
 
@@ -214,6 +249,7 @@ class evolution {
   survivors ranking_;
   std::vector<genome_type> pending_;
   bool asked_ = false;
+  bool eliminate_duplicates_ = false;
   std::size_t generation_ = 0;
   std::size_t evaluations_ = 0;
   double elapsed_ = 0.0;

@@ -57,6 +57,7 @@ struct evolver {
     Variation variation{};
     Survival survival{};
     Mating mating{};
+    bool eliminate_duplicates = false;  // children must differ from each other and the population
   };
 
   options opts{};
@@ -73,8 +74,10 @@ struct evolver {
   template <search_space Space>
     requires moo::variation<Variation, Space>
   evolution<Space, Variation, Survival, Mating> start(Space space) const {
-    return {std::move(space), population(), opts.offspring, opts.seed,
-            opts.variation,   opts.survival,   opts.mating};
+    evolution<Space, Variation, Survival, Mating> state{std::move(space), population(), opts.offspring, opts.seed,
+                                                        opts.variation,   opts.survival,   opts.mating};
+    state.set_eliminate_duplicates(opts.eliminate_duplicates);
+    return state;
   }
 
   // Runs on p, evaluating with ex, until a termination argument (or, without one, opts.generations)
