@@ -20,6 +20,7 @@
 #include "nas/graph/architecture.hpp"
 #include "nas/graph/convex_merge.hpp"
 #include "nas/graph/layers.hpp"
+#include "nas/morphism/morphism.hpp"
 #include "nas/train/layer.hpp"
 
 namespace nas::morphism::detail {
@@ -311,6 +312,27 @@ inline train::layer extend_input_with_zeros(const train::layer& l, std::size_t o
   }
   if (const auto* c = l.get_if<train::conv2d>()) return conv_select_inputs(*c, map, scale);
   return linear_select_inputs(*l.get_if<train::linear>(), map, scale, hw);
+}
+
+// The sites of operators that change a channel group's width (widen, shrink): dense-conv roots of
+// groups whose channel count `accept`s, and whose channels can be remapped by `probe(count)` (each
+// group is planned once).
+template <class Accept, class Probe>
+std::vector<site> resizable_group_sites(const architecture& a, Accept accept, Probe probe) {
+  std::vector<site> out;
+  const auto cg = find_channel_groups(a);
+  std::vector<char> tried(cg.members.size(), 0), ok(cg.members.size(), 0);
+  for (node_id v = 1; v < a.size(); ++v) {
+    if (cg.roles[v] != channel_role::dense_root) continue;
+    const std::size_t g = cg.of[v], c = cg.channels(g);
+    if (!accept(c)) continue;
+    if (!tried[g]) {
+      tried[g] = 1;
+      ok[g] = plan_channels(a, cg, g, probe(c)).has_value() ? 1 : 0;
+    }
+    if (ok[g]) out.push_back({v});
+  }
+  return out;
 }
 
 }  // namespace nas::morphism::detail

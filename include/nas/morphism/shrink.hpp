@@ -36,22 +36,13 @@ struct shrink_conv {
 
   // Every site of this operator on a (see the type comment).
   std::vector<site> sites(const architecture& a) const {
-    std::vector<site> out;
-    const auto cg = detail::find_channel_groups(a);
-    std::vector<char> tried(cg.members.size(), 0), ok(cg.members.size(), 0);
-    for (node_id v = 1; v < a.size(); ++v) {
-      if (cg.roles[v] != detail::channel_role::dense_root) continue;
-      const std::size_t g = cg.of[v], c = cg.channels(g);
-      if (c < 2) continue;
-      if (!tried[g]) {
-        tried[g] = 1;
-        std::vector<std::size_t> map(c - 1);
-        std::iota(map.begin(), map.end(), std::size_t{0});
-        ok[g] = detail::plan_channels(a, cg, g, std::move(map)).has_value() ? 1 : 0;
-      }
-      if (ok[g]) out.push_back({v});
-    }
-    return out;
+    return detail::resizable_group_sites(
+        a, [](std::size_t c) { return c >= 2; },
+        [](std::size_t c) {
+          std::vector<std::size_t> keep(c - 1);  // probe: drop the last channel
+          std::iota(keep.begin(), keep.end(), std::size_t{0});
+          return keep;
+        });
   }
 
   // The child of parent at site s (value_error if s is not a site).

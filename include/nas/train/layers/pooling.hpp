@@ -44,6 +44,11 @@ inline shape4 pool_output_shape(const std::string& label, const pool2d_options& 
   return {s[0], s[1], oh, ow};
 }
 
+// The window of a pooling with these options from input shape xs to output shape ys (stride 0 = kernel).
+inline window pool_window(const pool2d_options& o, const shape4& xs, const shape4& ys) {
+  return {xs[2], xs[3], ys[2], ys[3], o.kernel, o.stride == 0 ? o.kernel : o.stride, o.padding};
+}
+
 }  // namespace detail
 
 // Max pooling; padded positions never win (they count as -infinity).
@@ -62,8 +67,7 @@ class max_pool2d {
     const shape4 xs = shape_of(x);
     const shape4 ys = output_shape(std::span<const shape4>(&xs, 1));
     ensure_shape(out, ys);
-    const detail::window g{xs[2], xs[3], ys[2], ys[3], opt_.kernel, opt_.stride == 0 ? opt_.kernel : opt_.stride,
-                           opt_.padding};
+    const detail::window g = detail::pool_window(opt_, xs, ys);
     argmax_.resize(out.size());
     const std::size_t planes = xs[0] * xs[1], parts = detail::plane_parts(planes, g.in_plane());
     default_pool().parallel_for(parts, [&](std::size_t part, std::size_t) {
@@ -150,7 +154,7 @@ class avg_pool2d {
     const shape4 xs = shape_of(x);
     const shape4 ys = output_shape(std::span<const shape4>(&xs, 1));
     ensure_shape(out, ys);
-    const detail::window g = geometry(xs, ys);
+    const detail::window g = detail::pool_window(opt_, xs, ys);
     const std::size_t planes = xs[0] * xs[1], parts = detail::plane_parts(planes, g.in_plane());
     default_pool().parallel_for(parts, [&](std::size_t part, std::size_t) {
       for (std::size_t p = part * planes / parts; p < (part + 1) * planes / parts; ++p) {
@@ -172,7 +176,7 @@ class avg_pool2d {
     const shape4 xs = shape_of(*in[0]);
     tensor& dx = *grad_in[0];
     ensure_shape(dx, xs);
-    const detail::window g = geometry(xs, shape_of(out));
+    const detail::window g = detail::pool_window(opt_, xs, shape_of(out));
     const std::size_t planes = xs[0] * xs[1], parts = detail::plane_parts(planes, g.in_plane());
     default_pool().parallel_for(parts, [&](std::size_t part, std::size_t) {
       for (std::size_t p = part * planes / parts; p < (part + 1) * planes / parts; ++p) {
@@ -189,10 +193,6 @@ class avg_pool2d {
   }
 
  private:
-  detail::window geometry(const shape4& xs, const shape4& ys) const {
-    return {xs[2], xs[3], ys[2], ys[3], opt_.kernel, opt_.stride == 0 ? opt_.kernel : opt_.stride, opt_.padding};
-  }
-
   // Calls f(output index, ih0, ih1, iw0, iw1, 1 / count) for each window clipped to the input.
   template <class F>
   void for_each_window(const detail::window& g, F&& f) const {
