@@ -2,12 +2,15 @@
 //   on_start(state[, info])       after the initial population (or at once, for a resumed run)
 //   on_generation(state[, info])  after every generation; returning false stops the run there
 //   on_end(state[, info])         when the run stops
+//   on_rejected(state, genome, reason)  a failed evaluation was dropped (options.drop_failed)
 // where info is a moo::run_info (elapsed time, progress, resumed). Example:
 //   struct print { void on_generation(const auto& s) { std::printf("%zu\n", s.generation()); } };
 //   algo.run(moo::zdt1{}, print{});
 #pragma once
 
 #include <concepts>
+#include <string>
+#include <vector>
 #include <type_traits>
 
 #include "moo/algorithm/run_info.hpp"
@@ -21,7 +24,10 @@ concept callback = requires(C& c, const State& s, const run_info& info) { c.on_s
                    requires(C& c, const State& s, const run_info& info) { c.on_generation(s, info); } ||
                    requires(C& c, const State& s) { c.on_generation(s); } ||
                    requires(C& c, const State& s, const run_info& info) { c.on_end(s, info); } ||
-                   requires(C& c, const State& s) { c.on_end(s); };
+                   requires(C& c, const State& s) { c.on_end(s); } ||
+                   requires(C& c, const State& s, const typename State::genome_type& g, const std::string& why) {
+                     c.on_rejected(s, g, why);
+                   };
 
 namespace detail {
 
@@ -69,5 +75,22 @@ void notify_end(const State& s, const run_info& info, Callbacks&... cbs) {
   (one(cbs), ...);
 }
 
+// Tells every callback with an on_rejected hook that genome g was dropped because of `why`.
+template <class State, class G, class... Callbacks>
+void notify_rejected(const State& s, const G& g, const std::string& why, Callbacks&... cbs) {
+  [[maybe_unused]] auto one = [&](auto& cb) {
+    if constexpr (requires { cb.on_rejected(s, g, why); }) cb.on_rejected(s, g, why);
+  };
+  (one(cbs), ...);
+}
+
 }  // namespace detail
+
+// Genomes for the first batch of a run (evaluated first, in order), passed to run() like a callback.
+// Example: algo.run(problem, moo::initial_genomes<moo::real_genome>{{x0, x1}});
+template <class G>
+struct initial_genomes {
+  std::vector<G> genomes;
+};
+
 }  // namespace moo

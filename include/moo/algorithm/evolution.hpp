@@ -1,7 +1,10 @@
 // The one generic evolve loop, as an ask/tell state machine: ask() gives the genomes to evaluate
-// (first the initial population, then each generation's offspring), tell() takes their objectives
-// and applies survival. Every searcher of moo is this loop with different policies. Example, evaluating
-// with your own machinery:
+// (first the initial population: given seeds, then sampled genomes; then each generation's offspring),
+// tell() takes their objectives and applies survival. Every searcher of moo is this loop with different
+// policies (core/concepts.hpp): a two-parent variation or a mutation that may decline; a mating selection
+// that sees the ranking or the whole population; a screening stage between variation and evaluation; a
+// survival of fixed or variable size. For a Lamarckian problem tell() takes the evaluated genomes too, and
+// those join the population. Example, evaluating with your own machinery:
 //   auto state = moo::nsga2{{.population = 100, .seed = 1}}.start(problem.space());
 //   while (state.generation() < 250) {
 //     const auto& genomes = state.ask();
@@ -15,8 +18,11 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
+#include <span>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -27,24 +33,41 @@
 
 namespace moo {
 
-template <search_space Space, class Variation, survival Survival, mating Mating>
-  requires variation<Variation, Space>
+template <search_space Space, class Variation, survival Survival, class Mating, class Screening = keep_all>
+  requires variation_policy<Variation, Space> && mating_for<Mating, typename Space::genome_type> &&
+           screening<Screening, typename Space::genome_type>
 class evolution {
  public:
   using genome_type = typename Space::genome_type;
   using space_type = Space;
+  using view_type = population_view<genome_type>;
 
   // population: survivors kept per generation; offspring: children per generation (0 = population).
   evolution(Space space, std::size_t population, std::size_t offspring, std::uint64_t seed,
-            Variation variation = {}, Survival survival = {}, Mating mating = {})
+            Variation variation = {}, Survival survival = {}, Mating mating = {}, Screening screening = {})
       : space_(std::move(space)),
         population_size_(population),
+        initial_size_(population),
         offspring_size_(offspring == 0 ? population : offspring),
         rng_(seed),
         variation_(std::move(variation)),
         survival_(std::move(survival)),
-        mating_(std::move(mating)) {
+        mating_(std::move(mating)),
+        screening_(std::move(screening)) {
     if (population == 0) throw value_error("evolution: population size must be positive, got 0");
+    if (offspring == 0 && population == std::numeric_limits<std::size_t>::max())
+      throw value_error("evolution: an unbounded population needs an explicit number of offspring");
+  }
+
+  // The first batch: `seeds` (evaluated first, in order) and then sampled genomes up to `initial`
+  // (0: as many as the population size). Only before the first ask().
+  void set_initial(std::vector<genome_type> seeds, std::size_t initial = 0) {
+    if (initialized() || asked_) throw error("evolution::set_initial: the initial population is already made");
+    if (initial == 0) initial = population_size_ == std::numeric_limits<std::size_t>::max() ? seeds.size() : population_size_;
+    if (initial < seeds.size()) initial = seeds.size();
+    if (initial == 0) throw value_error("evolution::set_initial: no seeds and no initial population size");
+    seeds_ = std::move(seeds);
+    initial_size_ = initial;
   }
 
   // The genomes to evaluate next. Asking again before telling returns the same batch.
@@ -55,11 +78,16 @@ class evolution {
     const rng saved_rng = rng_;
     std::optional<Survival> saved_survival;
     if constexpr (survival_mates) saved_survival.emplace(survival_);
+    // The policies of the unary path may count (lineage ids) or draw: they go back too.
+    std::optional<std::tuple<Variation, Mating, Screening, std::size_t, std::size_t>> saved_policies;
+    if constexpr (unary) saved_policies.emplace(variation_, mating_, screening_, declined_, screened_out_);
     try {
       make_batch();
     } catch (...) {
       rng_ = saved_rng;
       if constexpr (survival_mates) survival_ = std::move(*saved_survival);
+      if constexpr (unary)
+        std::tie(variation_, mating_, screening_, declined_, screened_out_) = std::move(*saved_policies);
       pending_.clear();
       throw;
     }
@@ -72,14 +100,48 @@ class evolution {
   void make_batch() {
     pending_.clear();
     if (genomes_.empty()) {
-      pending_.reserve(population_size_);
-      for (std::size_t i = 0; i < population_size_; ++i) pending_.push_back(space_.sample(rng_));
+      pending_.reserve(initial_size_);
+      pending_ = seeds_;
+      for (std::size_t i = pending_.size(); i < initial_size_; ++i) pending_.push_back(space_.sample(rng_));
       return;
     }
     pending_.reserve(offspring_size_ + 1);
-    if constexpr (!single_child && ordered_genomes)
-      if (eliminate_duplicates_) add_distinct_children();
-    add_children(offspring_size_ - pending_.size());
+    if constexpr (unary) {
+      add_mutants(offspring_size_);
+    } else {
+      if constexpr (!single_child && ordered_genomes)
+        if (eliminate_duplicates_) add_distinct_children();
+      add_children(offspring_size_ - pending_.size());
+    }
+    if constexpr (!std::same_as<Screening, keep_all>) screen_candidates();
+  }
+
+  // One parent per candidate; a mutation that declines leaves its slot empty (fewer candidates).
+  void add_mutants(std::size_t count) {
+    if (count == 0) return;
+    const auto parents = select_parents(count);
+    for (std::size_t i : parents) {
+      auto child = variation_(space_, genomes_[i], rng_);
+      if (child) pending_.push_back(std::move(*child));
+      else ++declined_;
+    }
+  }
+
+  // Keeps the candidates the screening policy accepts (distinct, increasing indices, checked).
+  void screen_candidates() {
+    static_assert(!single_child, "a screening stage cannot be combined with one child per mating (MOEA/D)");
+    if (pending_.empty()) return;
+    const auto keep = screening_.screen(view(), std::span<const genome_type>(pending_), rng_);
+    for (std::size_t j = 0; j < keep.size(); ++j)
+      if (keep[j] >= pending_.size() || (j > 0 && keep[j] <= keep[j - 1]))
+        throw error(detail::message("evolution: the screening policy returned index ", keep[j], " at position ", j,
+                                    " for ", pending_.size(), " candidates; indices must be distinct, increasing "
+                                    "and below the number of candidates"));
+    screened_out_ += pending_.size() - keep.size();
+    std::vector<genome_type> kept;
+    kept.reserve(keep.size());
+    for (std::size_t i : keep) kept.push_back(std::move(pending_[i]));
+    pending_ = std::move(kept);
   }
 
   // Appends `count` children of parents chosen by the mating (or survival) policy.
@@ -124,7 +186,23 @@ class evolution {
 
   // The objectives of the last ask()'s genomes, one row each in the same order. Rejects a wrong
   // shape or a non-finite value before changing anything, so the batch can be told again.
-  void tell(const matrix& objectives) {
+  void tell(const matrix& objectives) { tell_impl(objectives, nullptr, {}); }
+
+  // As tell(objectives), dropping the rows listed in `rejected` (failed evaluations: their rows may be
+  // NaN); the other genomes go on to survival. Nothing is dropped when `rejected` is empty.
+  void tell(const matrix& objectives, std::span<const std::size_t> rejected) { tell_impl(objectives, nullptr, rejected); }
+
+  // Lamarckian tell: `evaluated` are the asked genomes as evaluation left them (trained weights), in
+  // the same order; they, not the asked copies, join the population. Rows in `rejected` are dropped.
+  void tell(const matrix& objectives, std::vector<genome_type>&& evaluated, std::span<const std::size_t> rejected = {}) {
+    if (asked_ && evaluated.size() != pending_.size())
+      throw dimension_error(detail::message("evolution::tell: ", evaluated.size(), " evaluated genomes for ",
+                                            pending_.size(), " asked genomes"));
+    tell_impl(objectives, &evaluated, rejected);
+  }
+
+ private:
+  void tell_impl(const matrix& objectives, std::vector<genome_type>* evaluated, std::span<const std::size_t> rejected) {
     if (!asked_) throw error("evolution::tell: nothing was asked; call ask() first");
     if (objectives.rows() != pending_.size())
       throw dimension_error(detail::message("evolution::tell: ", objectives.rows(), " rows of objectives for ",
@@ -132,12 +210,46 @@ class evolution {
     if (!objectives_.empty() && objectives.cols() != objectives_.cols())
       throw dimension_error(detail::message("evolution::tell: ", objectives.cols(), " objectives, expected ",
                                             objectives_.cols()));
-    objectives.require_finite("evolution::tell");
+    std::vector<char> drop(pending_.size(), 0);
+    for (std::size_t i : rejected) {
+      if (i >= pending_.size())
+        throw dimension_error(detail::message("evolution::tell: rejected index ", i, " for ", pending_.size(),
+                                              " asked genomes"));
+      drop[i] = 1;
+    }
+    std::vector<std::size_t> kept_rows;
+    if (!rejected.empty()) {
+      for (std::size_t i = 0; i < pending_.size(); ++i)
+        if (!drop[i]) kept_rows.push_back(i);
+      objectives.select(kept_rows).require_finite("evolution::tell");
+    } else {
+      objectives.require_finite("evolution::tell");
+    }
+    // From here on nothing throws before the state is changed, except the survival policy (checked).
+    std::vector<genome_type>& batch = evaluated != nullptr ? *evaluated : pending_;
+    if (!rejected.empty()) {
+      std::vector<genome_type> kept;
+      kept.reserve(kept_rows.size());
+      for (std::size_t i : kept_rows) kept.push_back(std::move(batch[i]));
+      pending_ = std::move(kept);
+    } else if (evaluated != nullptr) {
+      pending_ = std::move(*evaluated);
+    }
+    const matrix told = rejected.empty() ? matrix{} : objectives.select(kept_rows);
+    const matrix& rows = rejected.empty() ? objectives : told;
+    rejected_ += rejected.size();
+    evaluations_ += rejected.size();
+    if (rows.rows() == 0 && genomes_.empty()) {  // every initial genome failed: ask for a new batch
+      pending_.clear();
+      asked_ = false;
+      return;
+    }
     matrix merged = objectives_;
-    if (merged.empty()) merged = objectives;
+    if (merged.empty()) merged = rows;
     else
-      for (std::size_t i = 0; i < objectives.rows(); ++i) merged.push_back(objectives.row(i));
+      for (std::size_t i = 0; i < rows.rows(); ++i) merged.push_back(rows.row(i));
     auto s = survival_.survive(merged, population_size_, rng_);
+    check_survivors(s, merged.rows());
     std::vector<genome_type> next;
     next.reserve(s.index.size());
     const std::size_t old = genomes_.size();
@@ -157,6 +269,24 @@ class evolution {
     asked_ = false;
   }
 
+  // Refuses what a survival policy returns if it does not fit the merged set (index out of range,
+  // rank or score missing, more survivors than the population size).
+  void check_survivors(const survivors& s, std::size_t merged) const {
+    if (s.rank.size() != s.index.size() || s.score.size() != s.index.size())
+      throw error(detail::message("evolution: the survival policy returned ", s.index.size(), " indices, ",
+                                  s.rank.size(), " ranks and ", s.score.size(), " scores"));
+    if (s.index.size() > population_size_)
+      throw error(detail::message("evolution: the survival policy kept ", s.index.size(), " of a population of ",
+                                  population_size_));
+    if (s.index.empty())
+      throw error("evolution: the survival policy kept no individual");
+    for (std::size_t i : s.index)
+      if (i >= merged)
+        throw error(detail::message("evolution: the survival policy returned index ", i, " for ", merged,
+                                    " merged individuals"));
+  }
+
+ public:
   // With duplicate elimination on, every generation's children differ from each other and from the
   // population (generational searchers with ordered genomes; MOEA/D's one child per subproblem is
   // exempt). Off by default, as in Deb's NSGA-II.
@@ -167,6 +297,18 @@ class evolution {
   const std::vector<genome_type>& genomes() const { return genomes_; }
   const matrix& objectives() const { return objectives_; }
   const survivors& ranking() const { return ranking_; }
+  // The population as policies see it (genomes, objectives, ranking).
+  view_type view() const { return {std::span<const genome_type>(genomes_), objectives_, ranking_}; }
+  // The genomes of the last ask() not yet told (empty when nothing is asked).
+  const std::vector<genome_type>& pending() const { return pending_; }
+  // Candidates a mutation declined, the screening stage refused, and evaluations rejected, in all.
+  std::size_t declined() const { return declined_; }
+  std::size_t screened_out() const { return screened_out_; }
+  std::size_t rejected() const { return rejected_; }
+  Variation& variation_policy() { return variation_; }
+  Mating& mating_policy() { return mating_; }
+  Screening& screening_policy() { return screening_; }
+  std::size_t initial_size() const { return initial_size_; }
   // Generations completed after the initial population (0 until the first offspring are told).
   std::size_t generation() const { return generation_; }
   std::size_t evaluations() const { return evaluations_; }
@@ -198,6 +340,8 @@ class evolution {
                                   ranking_.rank.size(), " ranks and ", ranking_.score.size(), " scores"));
     if (n > population_size_)
       throw error(detail::message("evolution state: ", n, " genomes for a population of ", population_size_));
+    if (n > 0 && objectives_.cols() == 0)
+      throw error(detail::message("evolution state: ", n, " genomes without objectives"));
     if (!asked_ && !pending_.empty())
       throw error(detail::message("evolution state: ", pending_.size(), " pending genomes but nothing asked"));
   }
@@ -206,16 +350,18 @@ class evolution {
   // A survival policy that keeps its own structure (MOEA/D's neighbourhoods) may choose the parents
   // itself (`mate`) and ask for one child per mating (`one_child_per_mating`): child j then belongs
   // to mating j, so survival knows which subproblem each child came from.
-  static constexpr bool single_child = requires { requires Survival::one_child_per_mating; };
+  static constexpr bool single_child = one_child_survival<Survival>;
+  static constexpr bool unary = mutation<Variation, Space>;
   static constexpr bool ordered_genomes =
       requires(const genome_type& a, const genome_type& b) { { a < b } -> std::convertible_to<bool>; };
-  static constexpr bool survival_mates =
-      requires(Survival& s, const survivors& r, std::size_t n, rng& g) { s.mate(r, n, g); };
+  static constexpr bool survival_mates = mating_survival<Survival>;
+  static_assert(!(unary && single_child), "one child per mating needs a two-parent variation");
 
   template <class Self, class Visitor>
   static void visit_state_of(Self& self, Visitor& v) {
     v.setting("population", self.population_size_);
     v.setting("offspring", self.offspring_size_);
+    v.setting("initial", self.initial_size_);
     v.field("rng", self.rng_);
     v.field("genomes", self.genomes_);
     v.field("objectives", self.objectives_);
@@ -225,25 +371,44 @@ class evolution {
     v.field("generation", self.generation_);
     v.field("evaluations", self.evaluations_);
     v.field("elapsed", self.elapsed_);
+    v.field("seeds", self.seeds_);
+    v.field("declined", self.declined_);
+    v.field("screened_out", self.screened_out_);
+    v.field("rejected", self.rejected_);
     v.policy("variation", self.variation_);
     v.policy("survival", self.survival_);
     v.policy("mating", self.mating_);
+    v.policy("screening", self.screening_);
   }
 
   std::vector<std::size_t> select_parents(std::size_t n) {
-    if constexpr (requires { survival_.mate(ranking_, n, rng_); })
-      return survival_.mate(ranking_, n, rng_);
+    std::vector<std::size_t> parents;
+    if constexpr (survival_mates)
+      parents = survival_.mate(ranking_, n, rng_);
+    else if constexpr (population_mating<Mating, genome_type>)
+      parents = mating_.select(view(), n, rng_);
     else
-      return mating_.select(ranking_, n, rng_);
+      parents = mating_.select(ranking_, n, rng_);
+    if (parents.size() != n)
+      throw error(detail::message("evolution: the mating selection returned ", parents.size(), " parents, ", n,
+                                  " were asked"));
+    for (std::size_t i : parents)
+      if (i >= genomes_.size())
+        throw error(detail::message("evolution: the mating selection returned parent ", i, " in a population of ",
+                                    genomes_.size()));
+    return parents;
   }
 
   Space space_;
   std::size_t population_size_;
+  std::size_t initial_size_;
   std::size_t offspring_size_;
   rng rng_;
   Variation variation_;
   Survival survival_;
   Mating mating_;
+  Screening screening_;
+  std::vector<genome_type> seeds_;
   std::vector<genome_type> genomes_;
   matrix objectives_;
   survivors ranking_;
@@ -253,6 +418,9 @@ class evolution {
   std::size_t generation_ = 0;
   std::size_t evaluations_ = 0;
   double elapsed_ = 0.0;
+  std::size_t declined_ = 0;
+  std::size_t screened_out_ = 0;
+  std::size_t rejected_ = 0;
 };
 
 }  // namespace moo

@@ -20,6 +20,8 @@
 #include <span>
 #include <type_traits>
 #include <utility>
+#include <vector>
+#include <algorithm>
 
 #include "moo/algorithm/callbacks.hpp"
 #include "moo/algorithm/checkpoint.hpp"
@@ -35,18 +37,25 @@ namespace moo {
 
 namespace detail {
 
-// What run() accepts besides the problem: terminations, callbacks, a checkpoint, or objects whose
-// state should travel in checkpoints (save/load hooks).
-template <class A, class State>
-concept run_argument = termination<A, State> || callback<A, State> ||
-                       std::same_as<std::remove_cvref_t<A>, checkpoint> || io::stateful<std::remove_cvref_t<A>>;
-
 template <class A>
 constexpr bool is_checkpoint = std::same_as<std::remove_cvref_t<A>, checkpoint>;
 
+template <class A>
+struct is_initial_genomes : std::false_type {};
+template <class G>
+struct is_initial_genomes<initial_genomes<G>> : std::true_type {};
+template <class A>
+constexpr bool is_initial = is_initial_genomes<std::remove_cvref_t<A>>::value;
+
+// What run() accepts besides the problem: terminations, callbacks, a checkpoint, initial genomes, or
+// objects whose state should travel in checkpoints (save/load hooks).
+template <class A, class State>
+concept run_argument = termination<A, State> || callback<A, State> || is_checkpoint<A> || is_initial<A> ||
+                       io::stateful<std::remove_cvref_t<A>>;
+
 }  // namespace detail
 
-template <class Variation, survival Survival, mating Mating = binary_tournament>
+template <class Variation, survival Survival, class Mating = binary_tournament, class Screening = keep_all>
 struct evolver {
   struct options {
     std::size_t population = 0;    // survivors per generation; 0 = survival.default_population() where
@@ -58,6 +67,10 @@ struct evolver {
     Survival survival{};
     Mating mating{};
     bool eliminate_duplicates = false;  // children must differ from each other and the population
+    Screening screening{};              // which candidate children are evaluated (keep_all: every one)
+    std::size_t initial = 0;            // genomes in the first batch, seeds included (0 = population)
+    bool drop_failed = false;           // a failed evaluation drops its genome (reported to callbacks'
+                                        // on_rejected) instead of stopping the run
   };
 
   options opts{};
@@ -65,27 +78,33 @@ struct evolver {
   // The population size a run uses: opts.population, or the survival policy's default when it is 0.
   std::size_t population() const {
     if (opts.population != 0) return opts.population;
-    if constexpr (requires { { opts.survival.default_population() } -> std::convertible_to<std::size_t>; })
+    if constexpr (sized_survival<Survival>)
       if (const std::size_t n = opts.survival.default_population(); n != 0) return n;
     return 100;
   }
 
-  // A fresh ask/tell state for the given search space.
   template <search_space Space>
-    requires moo::variation<Variation, Space>
-  evolution<Space, Variation, Survival, Mating> start(Space space) const {
-    evolution<Space, Variation, Survival, Mating> state{std::move(space), population(), opts.offspring, opts.seed,
-                                                        opts.variation,   opts.survival,   opts.mating};
+  using state_type = evolution<Space, Variation, Survival, Mating, Screening>;
+
+  // A fresh ask/tell state for the given search space; its first batch holds `seeds` (in order), then
+  // sampled genomes up to opts.initial (or the population size).
+  template <search_space Space>
+    requires variation_policy<Variation, Space>
+  state_type<Space> start(Space space, std::vector<typename Space::genome_type> seeds = {}) const {
+    state_type<Space> state{std::move(space), population(), opts.offspring, opts.seed,
+                            opts.variation,   opts.survival, opts.mating,    opts.screening};
     state.set_eliminate_duplicates(opts.eliminate_duplicates);
+    if (!seeds.empty() || opts.initial != 0) state.set_initial(std::move(seeds), opts.initial);
     return state;
   }
 
   // Runs on p, evaluating with ex, until a termination argument (or, without one, opts.generations)
-  // says done; `args` are terminations, callbacks and at most one moo::checkpoint, in any order.
+  // says done; `args` are terminations, callbacks, at most one moo::checkpoint and at most one
+  // moo::initial_genomes (seeds of the first batch), in any order.
   template <problem P, class Executor, class... Args>
-    requires executor<Executor, P>
+    requires executor_for<Executor, P>
   result<genome_of<P>> run_on(Executor& ex, const P& p, Args&&... args) const {
-    auto state = start(p.space());
+    auto state = start(p.space(), initial_of<genome_of<P>>(args...));
     return continue_run(state, ex, p, args...);
   }
 
@@ -100,10 +119,10 @@ struct evolver {
   // problem, and the same stateful arguments in the same order); throws io_error if the file is
   // missing, damaged or from a different run.
   template <problem P, class Executor, class... Args>
-    requires executor<Executor, P>
+    requires executor_for<Executor, P>
   result<genome_of<P>> resume_on(const std::filesystem::path& path, Executor& ex, const P& p,
                                  Args&&... args) const {
-    auto state = start(p.space());
+    auto state = start(p.space(), initial_of<genome_of<P>>(args...));
     io::load_checkpoint(path, state, args...);
     return continue_run(state, ex, p, args...);
   }
@@ -119,10 +138,13 @@ struct evolver {
   // If an evaluation throws, the state keeps the unevaluated batch (calling continue_run again retries
   // it, with the same result as an uninterrupted run) and a checkpoint, if given, is written first.
   template <class State, problem P, class Executor, class... Args>
-    requires executor<Executor, P>
+    requires executor_for<Executor, P>
   result<genome_of<P>> continue_run(State& state, Executor& ex, const P& p, Args&... args) const {
     static_assert((detail::run_argument<Args, State> && ...),
-                  "every run argument must be a termination, a callback, a moo::checkpoint or stateful");
+                  "every run argument must be a termination, a callback, a moo::checkpoint, moo::initial_genomes "
+                  "or stateful");
+    static_assert((std::size_t{0} + ... + (detail::is_initial<Args> ? 1 : 0)) <= 1,
+                  "pass at most one moo::initial_genomes to a run");
     constexpr std::size_t checkpoints = (std::size_t{0} + ... + (detail::is_checkpoint<Args> ? 1 : 0));
     static_assert(checkpoints <= 1, "pass at most one moo::checkpoint to a run");
     constexpr bool has_termination = (termination<Args, State> || ...);
@@ -171,9 +193,8 @@ struct evolver {
     };
 
     auto step = [&] {
-      const auto& batch = state.ask();
       try {
-        state.tell(ex.evaluate(p, std::span<const genome_of<P>>(batch)));
+        evaluate_batch(state, ex, p, args...);
       } catch (...) {
         tick();
         if constexpr (checkpoints > 0) {
@@ -202,6 +223,53 @@ struct evolver {
     if (saved != state.generation()) save(false);
     detail::notify_end(state, info, args...);
     return {state.genomes(), state.objectives(), state.ranking().rank, state.generation(), state.evaluations()};
+  }
+
+ private:
+  // The seeds among the run arguments (empty without a moo::initial_genomes).
+  template <class G, class... Args>
+  static std::vector<G> initial_of(const Args&... args) {
+    std::vector<G> seeds;
+    [[maybe_unused]] auto one = [&](const auto& a) {
+      if constexpr (detail::is_initial<decltype(a)>) seeds = a.genomes;
+    };
+    (one(args), ...);
+    return seeds;
+  }
+
+  // Asks, evaluates and tells one batch. A Lamarckian problem evaluates a copy of the batch in place
+  // (so a failed evaluation leaves the asked batch as it was) and the evaluated genomes are told. With
+  // opts.drop_failed, failed evaluations are reported to the callbacks and dropped; otherwise they throw.
+  template <class State, problem P, class Executor, class... Args>
+  void evaluate_batch(State& state, Executor& ex, const P& p, Args&... args) const {
+    using G = genome_of<P>;
+    const auto& batch = state.ask();
+    std::vector<G> work;
+    if constexpr (lamarckian_problem<P>) work.assign(batch.begin(), batch.end());
+    auto run = [&] {
+      if constexpr (lamarckian_problem<P>) return ex.evaluate(p, std::span<G>(work));
+      else return ex.evaluate(p, std::span<const G>(batch));
+    };
+    matrix f;
+    std::vector<std::size_t> rejected;
+    try {
+      f = run();
+    } catch (const evaluation_error& e) {
+      if (!opts.drop_failed) throw;
+      const std::size_t cols = e.cols();
+      f = matrix(batch.size(), cols);
+      if (e.objectives().size() != batch.size() * cols) throw;
+      std::copy(e.objectives().begin(), e.objectives().end(), f.data());
+      for (const auto& fail : e.failures()) {
+        rejected.push_back(fail.index);
+        detail::notify_rejected(state, lamarckian_problem<P> ? work[fail.index] : batch[fail.index], fail.what,
+                                args...);
+      }
+      std::sort(rejected.begin(), rejected.end());
+      rejected.erase(std::unique(rejected.begin(), rejected.end()), rejected.end());
+    }
+    if constexpr (lamarckian_problem<P>) state.tell(f, std::move(work), rejected);
+    else state.tell(f, rejected);
   }
 };
 

@@ -1,9 +1,11 @@
 // The extension points of moo as C++20 concepts. Each states its contract in the comment above it.
+// The evolve loop (algorithm/evolution.hpp) knows its policies only through these concepts.
 #pragma once
 
 #include <array>
 #include <concepts>
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <type_traits>
 #include <utility>
@@ -23,23 +25,55 @@ concept search_space = requires(const S& s, rng& r) {
 
 // A problem maps a genome of its space to num_objectives() values, all minimised, written into `out`
 // (out.size() == num_objectives()). evaluate must be safe to call concurrently on a const problem.
+// It takes the genome by const reference, or, for a Lamarckian problem (below), by mutable reference.
 template <class P>
-concept problem = requires(const P& p, const typename P::genome_type& x, std::span<double> out) {
+concept problem = requires(const P& p) {
   typename P::genome_type;
   { p.num_objectives() } -> std::convertible_to<std::size_t>;
   p.space();
-  p.evaluate(x, out);
-} && search_space<std::remove_cvref_t<decltype(std::declval<const P&>().space())>>;
+} && search_space<std::remove_cvref_t<decltype(std::declval<const P&>().space())>> &&
+    requires(const P& p, typename P::genome_type& x, std::span<double> out) { p.evaluate(x, out); };
 
 template <problem P>
 using genome_of = typename P::genome_type;
 
-// A variation makes two children from two parents inside the space, drawing only from the given rng.
+// A Lamarckian problem's evaluation may change the genome (training changes a network's weights):
+// evaluate(genome_type&, out) exists and evaluate(const genome_type&, out) does not. The changed genome
+// is what joins the population and what its children inherit (Elsken et al. 2019, LEMONADE, sec. 3).
+template <class P>
+concept lamarckian_problem =
+    problem<P> && !requires(const P& p, const typename P::genome_type& x, std::span<double> out) { p.evaluate(x, out); };
+
+// A problem whose genomes are only read by evaluation.
+template <class P>
+concept plain_problem = problem<P> && !lamarckian_problem<P>;
+
+// A variation (crossover + mutation) makes two children from two parents inside the space, drawing
+// only from the given rng.
 template <class V, class S>
 concept variation = search_space<S> && requires(V& v, const S& s, const typename S::genome_type& a,
                                                  const typename S::genome_type& b, rng& r) {
   { v(s, a, b, r) } -> std::same_as<std::array<typename S::genome_type, 2>>;
 };
+
+// A variation that can make the first of its two children alone (saves work when one child per mating
+// is wanted, e.g. MOEA/D); child(s, a, b, r) must equal the first child of v(s, a, b, r).
+template <class V, class S>
+concept single_child_variation = variation<V, S> && requires(V& v, const S& s, const typename S::genome_type& a,
+                                                              const typename S::genome_type& b, rng& r) {
+  { v.child(s, a, b, r) } -> std::same_as<typename S::genome_type>;
+};
+
+// A mutation (unary variation) makes one child from one parent, or declines (nullopt: "no child here",
+// e.g. no morphism applies or every child is over a size cap). It draws only from the given rng.
+template <class V, class S>
+concept mutation = search_space<S> && requires(V& v, const S& s, const typename S::genome_type& a, rng& r) {
+  { v(s, a, r) } -> std::same_as<std::optional<typename S::genome_type>>;
+};
+
+// What the evolve loop accepts as variation: two parents to two children, or one parent to at most one.
+template <class V, class S>
+concept variation_policy = variation<V, S> || mutation<V, S>;
 
 // The survivors of one generation: indices into the merged parents+children set, with a rank
 // (lower is better; 0 = first front) and a score (higher is better within a rank, e.g. crowding)
@@ -50,17 +84,90 @@ struct survivors {
   std::vector<double> score;
 };
 
-// A survival policy picks k of the rows of `objectives` (a merged population, all rows evaluated) and
-// ranks them. It may be stateful (MOEA/D's ideal point) but draws randomness only from `r`.
+// The current population as policies see it: genomes, their objectives (one row each) and ranking.
+template <class G>
+struct population_view {
+  std::span<const G> genomes;
+  const matrix& objectives;
+  const survivors& ranking;
+  std::size_t size() const { return genomes.size(); }
+};
+
+// A survival policy picks at most k of the rows of `objectives` (a merged population, all rows
+// evaluated) and ranks them; indices are distinct unless the policy keeps slots (MOEA/D). It may be
+// stateful (MOEA/D's ideal point) but draws randomness only from `r`.
 template <class S>
 concept survival = requires(S& s, const matrix& objectives, std::size_t k, rng& r) {
   { s.survive(objectives, k, r) } -> std::same_as<survivors>;
 };
 
-// A mating selection picks n parent indices (consecutive pairs mate) from a ranked population.
+// A survival policy whose population size varies from generation to generation (e.g. the
+// non-dominated set, LEMONADE): it keeps at most k, possibly fewer, and the loop accepts that.
+template <class S>
+concept variable_size_survival = survival<S> && requires { requires S::variable_size; };
+
+// A survival policy that keeps its own structure (MOEA/D's neighbourhoods) may choose the parents
+// itself: mate(ranking, n, r) gives n parent indices, replacing the mating policy.
+template <class S>
+concept mating_survival = survival<S> && requires(S& s, const survivors& r, std::size_t n, rng& g) {
+  { s.mate(r, n, g) } -> std::same_as<std::vector<std::size_t>>;
+};
+
+// A survival policy that wants one child per mating (child j belongs to mating j, so survival knows
+// which subproblem each child came from): `static constexpr bool one_child_per_mating = true`.
+template <class S>
+concept one_child_survival = survival<S> && requires { requires S::one_child_per_mating; };
+
+// A survival policy that knows its natural population size (NSGA-III's reference directions, MOEA/D's
+// weights): default_population() is used when the options leave the population at 0.
+template <class S>
+concept sized_survival = survival<S> && requires(const S& s) {
+  { s.default_population() } -> std::convertible_to<std::size_t>;
+};
+
+// A mating selection picks n parent indices (consecutive pairs mate for a two-parent variation; each
+// is one parent for a mutation) from a ranked population.
 template <class M>
 concept mating = requires(M& m, const survivors& population, std::size_t n, rng& r) {
   { m.select(population, n, r) } -> std::same_as<std::vector<std::size_t>>;
+};
+
+// A mating selection that sees the genomes and objectives too (e.g. LEMONADE's choice of parents with
+// probability inverse to a density estimate of their cheap objectives): select(view, n, r).
+template <class M, class G>
+concept population_mating = requires(M& m, const population_view<G>& population, std::size_t n, rng& r) {
+  { m.select(population, n, r) } -> std::same_as<std::vector<std::size_t>>;
+};
+
+// Either kind of mating selection for genomes G.
+template <class M, class G>
+concept mating_for = mating<M> || population_mating<M, G>;
+
+// A screening stage runs after variation and before evaluation: it sees the population and the
+// candidate children (whose cheap objectives it may compute from their genomes) and returns the
+// indices of the candidates to evaluate, distinct and increasing (LEMONADE, Algorithm 1, line 10-12:
+// accept children with probability inverse to the population's density at their cheap objectives).
+template <class F, class G>
+concept screening = requires(F& f, const population_view<G>& population, std::span<const G> candidates, rng& r) {
+  { f.screen(population, candidates, r) } -> std::same_as<std::vector<std::size_t>>;
+};
+
+// The screening that keeps every candidate; the loop skips the stage for it (no cost, no randomness).
+struct keep_all {
+  template <class G>
+  std::vector<std::size_t> screen(const population_view<G>&, std::span<const G> candidates, rng&) const {
+    std::vector<std::size_t> all(candidates.size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    return all;
+  }
+};
+
+// Cheap objectives of a genome (computed without evaluation, e.g. parameters and MACs of a network):
+// size() values written by c(g, out), all minimised. Density-based selection works on them.
+template <class C, class G>
+concept cheap_objectives = requires(const C& c, const G& g, std::span<double> out) {
+  { c.size() } -> std::convertible_to<std::size_t>;
+  c(g, out);
 };
 
 }  // namespace moo
@@ -70,8 +177,19 @@ namespace moo {
 // An executor evaluates a batch of genomes of problem P and returns one row of objectives per genome,
 // in order. If some evaluations throw it throws moo::evaluation_error keeping the other results.
 template <class E, class P>
-concept executor = problem<P> && requires(E& e, const P& p, std::span<const genome_of<P>> xs) {
+concept executor = plain_problem<P> && requires(E& e, const P& p, std::span<const genome_of<P>> xs) {
   { e.evaluate(p, xs) } -> std::same_as<matrix>;
 };
+
+// An executor for a Lamarckian problem evaluates a batch in place: each genome may be changed by its
+// evaluation (trained weights) and comes back changed, also from another thread or machine.
+template <class E, class P>
+concept lamarckian_executor = lamarckian_problem<P> && requires(E& e, const P& p, std::span<genome_of<P>> xs) {
+  { e.evaluate(p, xs) } -> std::same_as<matrix>;
+};
+
+// Either kind, as the problem requires.
+template <class E, class P>
+concept executor_for = executor<E, P> || lamarckian_executor<E, P>;
 
 }  // namespace moo

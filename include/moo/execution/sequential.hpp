@@ -17,8 +17,8 @@ namespace moo {
 namespace detail {
 
 // Evaluates genome i into row i of `out`; records a failure instead of stopping the batch.
-template <problem P>
-void evaluate_one(const P& p, const genome_of<P>& x, std::size_t i, matrix& out,
+template <problem P, class G>
+void evaluate_one(const P& p, G& x, std::size_t i, matrix& out,
                   std::vector<evaluation_error::failure>& failures) {
   try {
     p.evaluate(x, out.row(i));
@@ -44,8 +44,18 @@ inline void raise_failures(std::vector<evaluation_error::failure> failures, matr
 
 struct sequential_executor {
   // Returns one row of objectives per genome; throws evaluation_error if any evaluation threw.
-  template <problem P>
+  template <plain_problem P>
   matrix evaluate(const P& p, std::span<const genome_of<P>> genomes) const {
+    matrix out(genomes.size(), p.num_objectives());
+    std::vector<evaluation_error::failure> failures;
+    for (std::size_t i = 0; i < genomes.size(); ++i) detail::evaluate_one(p, genomes[i], i, out, failures);
+    detail::raise_failures(std::move(failures), std::move(out));
+    return out;
+  }
+
+  // Lamarckian: evaluates each genome in place (evaluation may change it, e.g. train its weights).
+  template <lamarckian_problem P>
+  matrix evaluate(const P& p, std::span<genome_of<P>> genomes) const {
     matrix out(genomes.size(), p.num_objectives());
     std::vector<evaluation_error::failure> failures;
     for (std::size_t i = 0; i < genomes.size(); ++i) detail::evaluate_one(p, genomes[i], i, out, failures);

@@ -60,8 +60,20 @@ class thread_pool_executor {
 
   // Returns one row of objectives per genome, in order; throws evaluation_error (listing each failed
   // genome in index order, keeping every other result) if any evaluation threw.
-  template <problem P>
+  template <plain_problem P>
   matrix evaluate(const P& p, std::span<const genome_of<P>> genomes) {
+    return evaluate_batch(p, genomes);
+  }
+
+  // Lamarckian: each genome is evaluated in place on one thread (one network trained per thread).
+  template <lamarckian_problem P>
+  matrix evaluate(const P& p, std::span<genome_of<P>> genomes) {
+    return evaluate_batch(p, genomes);
+  }
+
+ private:
+  template <class P, class G>
+  matrix evaluate_batch(const P& p, std::span<G> genomes) {
     matrix out(genomes.size(), p.num_objectives());
     std::vector<std::optional<std::string>> errors(genomes.size());
     run([&](std::size_t i) {
@@ -83,7 +95,6 @@ class thread_pool_executor {
     return out;
   }
 
- private:
   // Calls task(i) for every i < n, spread over the workers and the caller; returns when all are done.
   // task must not throw.
   void run(const std::function<void(std::size_t)>& task, std::size_t n) {
