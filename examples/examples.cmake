@@ -3,3 +3,4 @@ moo_add_example(train_fashion_mnist nas ARGS --epochs 1 --train-limit 2048 --tes
 moo_add_example(morphism_chain nas ARGS --steps 8 --out out_morphism_chain)
 moo_add_example(morphism_distill nas ARGS --train-limit 1024 --test-limit 256 --epochs 1 --kd-epochs 1)
 moo_add_example(long_run moo ARGS --generations 60 --out out_long_run)
+moo_add_example(lemonade_fashion_mnist nas ARGS --minutes 2 --generations 2 --train-limit 1000 --validation 300 --test-limit 300 --children 4 --accepted 2 --initial 2 --epochs 0.3 --initial-epochs 0.5 --out out_lemonade)

@@ -28,6 +28,10 @@ concept objective = requires(const O& o, const graph::architecture& a) {
   { O::name } -> std::convertible_to<std::string_view>;
 };
 
+// True for objectives that must be measured with the machine to themselves (timings).
+template <objective O>
+inline constexpr bool is_exclusive = requires { requires O::exclusive; };
+
 // True for objectives that need no network run.
 template <objective O>
 inline constexpr bool is_cheap = O::cheap;
@@ -63,9 +67,11 @@ struct validation_error {
 };
 
 // Median forward latency in seconds at a fixed batch size, after warm-up (expensive, noisy: see
-// nas::train::measure_latency for the measurement; the thread count is the backend's setting).
+// nas::train::measure_latency for the measurement; the thread count is the backend's setting). It is
+// `exclusive`: a search measures it while no other network trains on the machine (nas::measurement_gate).
 struct measured_latency {
   static constexpr bool cheap = false;
+  static constexpr bool exclusive = true;
   static constexpr std::string_view name = "latency";
   std::size_t batch = 1;
   train::latency_options options = {};

@@ -3,6 +3,10 @@
 // batch-norm statistics as little-endian float32, each record closed by a CRC-32). Loading both gives
 // back exactly the saved network, bit for bit; a corrupt, truncated or mismatched file is an io_error
 // that names the file and the node.
+// moo::io::serializer<architecture> carries an architecture as a genome through checkpoints and MPI
+// messages: the graph JSON, the node numbering and the weights, so what is read back is the same
+// network bit for bit, with the same node ids (morphisms pick sites by id). Example:
+//   moo::io::write(os, arch);  auto back = moo::io::read<nas::graph::architecture>(is);
 #pragma once
 
 #include <bit>
@@ -11,7 +15,10 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <istream>
 #include <new>
+#include <ostream>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -22,6 +29,7 @@
 
 #include "moo/core/error.hpp"
 #include "moo/io/file.hpp"
+#include "moo/io/serialize.hpp"
 #include "nas/graph/architecture.hpp"
 #include "nas/graph/convex_merge.hpp"
 #include "nas/graph/detail/json.hpp"
@@ -421,4 +429,73 @@ inline architecture load(const std::filesystem::path& json_path, const std::file
   return a;
 }
 
+namespace detail {
+
+// The architecture `loaded` (whose node k is node order[k] of the original, as from_json numbers the
+// nodes of to_json's topological order) with the original node ids back: order must be a permutation
+// of the node ids with the input first. Layers are moved, not copied.
+inline architecture renumbered(architecture&& loaded, std::span<const std::uint64_t> order) {
+  const std::size_t n = loaded.size();
+  if (order.size() != n)
+    throw moo::io_error(moo::detail::message("its node order lists ", order.size(), " nodes, the graph has ", n));
+  std::vector<node_id> position(n, no_node);
+  bool identity = true;
+  for (std::size_t k = 0; k < n; ++k) {
+    if (order[k] >= n || position[order[k]] != no_node || (k == 0) != (order[k] == 0))
+      throw moo::io_error(moo::detail::message("its node order is not a permutation of the ", n,
+                                               " node ids with the input first (entry ", k, " is ", order[k], ")"));
+    position[order[k]] = k;
+    identity = identity && order[k] == k;
+  }
+  if (identity) return std::move(loaded);
+  architecture a(loaded.input_shape(), loaded.name(loaded.input()));
+  for (node_id v = 1; v < n; ++v) a.add(std::move(loaded.layer(position[v])), {}, loaded.name(position[v]));
+  for (node_id v = 1; v < n; ++v) {
+    std::vector<node_id> in = loaded.inputs(position[v]);
+    for (node_id& u : in) u = order[u];
+    a.set_inputs(v, in);
+  }
+  a.set_output(order[loaded.output()]);
+  return a;
+}
+
+// Reads one part of a serialized architecture; an error names the part.
+template <class T>
+T read_part(std::istream& is, std::string_view part) {
+  try {
+    return moo::io::read<T>(is);
+  } catch (const moo::error& e) {
+    throw moo::io_error(moo::detail::message("reading an architecture: its ", part, ": ", e.what()));
+  }
+}
+
+}  // namespace detail
+
 }  // namespace nas::graph
+
+// An architecture as a genome in checkpoints and MPI messages: the graph JSON (to_json), the node id at
+// each position of the JSON's node list, and the weights (weights_to_bytes), each length-prefixed. It reads
+// back bit for bit (weights, batch-norm statistics, node ids); a truncated or corrupt stream is an
+// io_error naming the part that was being read.
+template <>
+struct moo::io::serializer<nas::graph::architecture> {
+  static void write(std::ostream& os, const nas::graph::architecture& a) {
+    const auto order = a.topological_order();
+    moo::io::write(os, nas::graph::to_json(a));
+    moo::io::write(os, std::vector<std::uint64_t>(order.begin(), order.end()));
+    moo::io::write(os, nas::graph::weights_to_bytes(a));
+  }
+  static nas::graph::architecture read(std::istream& is) {
+    using nas::graph::detail::read_part;
+    const auto json = read_part<std::string>(is, "graph JSON");
+    const auto order = read_part<std::vector<std::uint64_t>>(is, "node order");
+    const auto weights = read_part<std::string>(is, "weights");
+    try {
+      auto a = nas::graph::detail::renumbered(nas::graph::from_json(json, "serialized architecture (graph JSON)"), order);
+      nas::graph::weights_from_bytes(a, weights, "serialized architecture");
+      return a;
+    } catch (const moo::error& e) {
+      throw moo::io_error(moo::detail::message("reading an architecture: ", e.what()));
+    }
+  }
+};
