@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for a fresh Debian 12 machine: installs what is missing, configures, builds, runs.
-#   ./run.sh demo     set up, build and run the main job
+#   ./run.sh demo     set up, build and run the main job: LEMONADE on Fashion-MNIST (~10 min, 2 cores;
+#                     options after `demo` go to it, e.g. --minutes 60 --seed 2 --out out/run2 --resume)
 #   ./run.sh test     set up, build and run the whole test suite
 #   ./run.sh bench    set up, build and run the benchmarks (bench/README.md)
 #   ./run.sh setup    only install the Debian packages the project needs
@@ -14,7 +15,7 @@ JOBS=${JOBS:-$(nproc)}
 # Debian packages the project needs: libraries, tools, the data set. Benchmarks add the baselines.
 PACKAGES=(build-essential cmake pkg-config libboost-dev libboost-graph-dev libxtensor-dev
           libxtensor-blas-dev libopenblas-dev liblapack-dev zlib1g-dev doctest-dev
-          libopenmpi-dev openmpi-bin dataset-fashion-mnist)
+          libopenmpi-dev openmpi-bin dataset-fashion-mnist gnuplot-nox graphviz)
 BENCH_PACKAGES=(libbenchmark-dev libpagmo-dev libtorch-dev)
 
 install_missing() {
@@ -52,13 +53,13 @@ case "$cmd" in
     ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" "$@" ;;
   demo)
     install_missing "${PACKAGES[@]}"
-    configure_and_build OFF --target nsga2_zdt1
-    "$BUILD_DIR"/examples/nsga2_zdt1 "$@" ;;
+    configure_and_build OFF --target lemonade_fashion_mnist
+    "$BUILD_DIR"/examples/lemonade_fashion_mnist "$@" ;;
   bench)
     install_missing "${PACKAGES[@]}" "${BENCH_PACKAGES[@]}"
     configure_and_build ON --target moo_bench
     "$BUILD_DIR"/bench/moo_bench "$@" ;;
   *)
-    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
     [[ $cmd == help ]] || exit 2 ;;
 esac

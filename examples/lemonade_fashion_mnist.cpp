@@ -105,7 +105,7 @@ int main(int argc, char** argv) try {
               o.children, o.accepted, workers, minutes, out.string().c_str());
 
   const std::size_t max_children = arg(argc, argv, "--max-children", std::size_t{0});
-  const auto budget = moo::max_time{std::chrono::duration<double>(60.0 * minutes)} |
+  auto budget = moo::max_time{std::chrono::duration<double>(60.0 * minutes)} |
                       moo::max_evaluations{max_children == 0 ? std::size_t(-1) : max_children} |
                       moo::max_generations{o.generations};
   nas::search_report report{.out = out, .names = problem.names()};

@@ -182,6 +182,9 @@ TEST_CASE("lemonade: bad input gets clear errors; a diverging child is refused b
   nt::set_num_threads(1);
   fixture d;
   CHECK_THROWS_AS(nas::morphism::sampler_from_names({"widen_conv", "nope"}), moo::value_error);
+  const auto all = nas::morphism::operator_names();
+  CHECK(all.size() == 10);
+  CHECK(nas::morphism::sampler_from_names(all).names() == all);
   CHECK_THROWS_AS(nas::morphism::sampler_from_names({"widen_conv", "widen_conv"}), moo::value_error);
   CHECK_THROWS_AS(nas::lemonade(nas::lemonade_options{.accepted = 0}, nas::parameter_count{}), moo::value_error);
   CHECK_THROWS_AS(nas::lemonade(nas::lemonade_options{}, nas::validation_error{}), moo::value_error);

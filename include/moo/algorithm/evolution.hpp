@@ -47,7 +47,7 @@ class evolution {
             Variation variation = {}, Survival survival = {}, Mating mating = {}, Screening screening = {})
       : space_(std::move(space)),
         population_size_(population),
-        initial_size_(population),
+        initial_size_(population == std::numeric_limits<std::size_t>::max() ? 0 : population),
         offspring_size_(offspring == 0 ? population : offspring),
         rng_(seed),
         variation_(std::move(variation)),
@@ -100,6 +100,8 @@ class evolution {
   void make_batch() {
     pending_.clear();
     if (genomes_.empty()) {
+      if (initial_size_ == 0)
+        throw value_error("evolution: an unbounded population needs an initial size or seeds (options.initial)");
       pending_.reserve(initial_size_);
       pending_ = seeds_;
       for (std::size_t i = pending_.size(); i < initial_size_; ++i) pending_.push_back(space_.sample(rng_));

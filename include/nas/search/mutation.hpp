@@ -29,8 +29,8 @@ inline std::vector<std::string> operator_names() {
   return all_operators_sampler().names();
 }
 
-// A uniform sampler over the named operators (names as in operator_names()); an unknown or repeated
-// name is a value_error listing the known ones.
+// A uniform sampler over the named operators (names as in operator_names(), e.g. "widen_conv"); an
+// unknown or repeated name is a value_error listing the known ones.
 inline operator_sampler sampler_from_names(const std::vector<std::string>& names, sampler_options o = {}) {
   if (names.empty()) throw moo::value_error("sampler_from_names: no operator named");
   operator_sampler s(o);
@@ -39,17 +39,24 @@ inline operator_sampler sampler_from_names(const std::vector<std::string>& names
     for (const auto& p : seen)
       if (p == n) throw moo::value_error(moo::detail::message("sampler_from_names: operator '", n, "' named twice"));
     seen.push_back(n);
-    if (n == "insert_conv_block") s.add(insert_conv_block{});
-    else if (n == "insert_separable_block") s.add(insert_separable_block{});
-    else if (n == "widen_conv") s.add(widen_conv{});
-    else if (n == "add_residual_skip") s.add(add_residual_skip{});
-    else if (n == "add_concat_skip") s.add(add_concat_skip{});
-    else if (n == "split_conv") s.add(split_conv{});
-    else if (n == "add_convex_branch") s.add(add_convex_branch{});
-    else if (n == "remove_layer") s.add(remove_layer{});
-    else if (n == "shrink_conv") s.add(shrink_conv{});
-    else if (n == "remove_skip") s.add(remove_skip{});
-    else {
+    bool found = false;
+    auto try_add = [&](auto op) {
+      if (!found && op.name() == n) {
+        s.add(op);
+        found = true;
+      }
+    };
+    try_add(insert_conv_block{});
+    try_add(insert_separable_block{});
+    try_add(widen_conv{});
+    try_add(add_residual_skip{});
+    try_add(add_concat_skip{});
+    try_add(split_conv{});
+    try_add(add_convex_branch{});
+    try_add(remove_layer{});
+    try_add(shrink_conv{});
+    try_add(remove_skip{});
+    if (!found) {
       std::string known;
       for (const auto& k : operator_names()) known += (known.empty() ? "" : ", ") + k;
       throw moo::value_error(moo::detail::message("sampler_from_names: unknown operator '", n, "' (known: ", known, ")"));
