@@ -11,7 +11,7 @@
 //
 //   lemonade_fashion_mnist [--minutes 10] [--seed 1] [--out out/lemonade] [--resume]
 //                          [--operators insert_conv_block,widen_conv,...] [--workers 2]
-//                          [--children 16] [--accepted 4] [--initial 3] [--epochs 1] [--initial-epochs 3]
+//                          [--children 16] [--accepted 4] [--initial 4] [--epochs 1] [--initial-epochs 2]
 //                          [--train-limit 12000] [--validation 2000] [--test-limit 0] [--max-children 0]
 //                          [--generations 0] [--max-params 300000] [--data DIR]
 #include <chrono>
@@ -90,13 +90,13 @@ int main(int argc, char** argv) try {
       .generations = arg(argc, argv, "--generations", std::size_t{1000000}),
       .children = arg(argc, argv, "--children", std::size_t{16}),
       .accepted = arg(argc, argv, "--accepted", std::size_t{4}),
-      .initial = arg(argc, argv, "--initial", std::size_t{3}),
+      .initial = arg(argc, argv, "--initial", std::size_t{4}),
       .seed = seed,
       .operators = split_list(arg(argc, argv, "--operators", std::string())),
       .caps = {.max_parameters = arg(argc, argv, "--max-params", std::size_t{300000})},
-      .space = {.input = {1, 28, 28}, .classes = 10, .widths = {8, 16}, .min_blocks = 1, .max_blocks = 2},
+      .space = {.input = {1, 28, 28}, .classes = 10, .widths = {8, 16, 32}, .min_blocks = 2, .max_blocks = 3},
       .training = {.epochs = arg(argc, argv, "--epochs", 1.0),
-                   .initial_epochs = arg(argc, argv, "--initial-epochs", 3.0),
+                   .initial_epochs = arg(argc, argv, "--initial-epochs", 2.0),
                    .distill = {.epochs = 0, .max_steps = 100},
                    .seed = seed}};
   nas::lemonade search(o, nas::validation_error{.data = &val}, nas::parameter_count{}, nas::mac_count{});
