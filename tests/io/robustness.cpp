@@ -127,6 +127,7 @@ struct inconsistent_state {
   void visit_state(Visitor& v) const {
     v.setting("population", std::size_t{8});
     v.setting("offspring", std::size_t{8});
+    v.setting("initial", std::size_t{8});
     v.field("rng", moo::rng(1));
     v.field("genomes", std::vector<moo::real_genome>(8, moo::real_genome(30, 0.5)));
     v.field("objectives", moo::matrix(3, 2, 1.0));
@@ -137,9 +138,14 @@ struct inconsistent_state {
     v.field("generation", std::size_t{1});
     v.field("evaluations", std::size_t{16});
     v.field("elapsed", 0.0);
+    v.field("seeds", std::vector<moo::real_genome>{});
+    v.field("declined", std::size_t{0});
+    v.field("screened_out", std::size_t{0});
+    v.field("rejected", std::size_t{0});
     v.policy("variation", moo::sbx_pm{});
     v.policy("survival", moo::nsga2_survival{});
     v.policy("mating", moo::binary_tournament{});
+    v.policy("screening", moo::keep_all{});
   }
 };
 }  // namespace

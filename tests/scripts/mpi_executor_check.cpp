@@ -1,6 +1,9 @@
 // Run by ctest under `mpirun -np 3`: rank 0 drives, ranks 1-2 evaluate. Checks that the MPI executor
 // gives the sequential executor's results (NSGA-II runs, integer and user genome batches), reports failed
-// evaluations with their genomes while keeping the other results, and works with checkpoint/resume.
+// evaluations with their genomes while keeping the other results, and works with checkpoint/resume; for
+// Lamarckian problems, that evaluated genomes come back changed exactly as the sequential executor leaves
+// them (real vectors and a user genome type, a whole NSGA-II run), failed ones unchanged; and that byte
+// messages longer than options.max_message travel in pieces.
 // Exit status 0 when every check passes on rank 0.
 #include <array>
 #include <bit>
@@ -12,6 +15,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <moo/algorithm/nsga2.hpp>
@@ -83,6 +87,57 @@ struct tagged_problem {
   }
 };
 
+// Lamarckian ZDT1: evaluation halves x_0 in place (as training changes a network), then scores the changed
+// genome; fails, before changing anything, for x_1 > 0.9 when `crashes`. (Declaring evaluate here hides
+// zdt1's const overload, which makes the problem Lamarckian.)
+struct halving_zdt1 : moo::zdt1 {
+  halving_zdt1() : moo::zdt1() {}
+  bool crashes = false;
+  void evaluate(moo::real_genome& x, std::span<double> f) const {
+    if (crashes && x[1] > 0.9) throw std::runtime_error("simulated crash while training");
+    x[0] *= 0.5;
+    moo::zdt1::evaluate(x, f);
+  }
+};
+static_assert(moo::lamarckian_problem<halving_zdt1>);
+static_assert(moo::lamarckian_executor<moo::mpi_executor, halving_zdt1>);
+static_assert(!moo::executor<moo::mpi_executor, halving_zdt1>);
+
+// A Lamarckian problem on the user genome type: evaluation changes both the numbers and the tag; fails
+// for tags ending in 3 (with a message long enough to travel in pieces when max_message = 40).
+struct growing_tag_problem {
+  using genome_type = tagged_genome;
+  std::size_t num_objectives() const { return 2; }
+  tagged_space space() const { return {}; }
+  void evaluate(tagged_genome& g, std::span<double> f) const {
+    if (g.tag.back() == '3') throw std::runtime_error("simulated crash while training a genome whose tag ends in 3");
+    g.x[0] *= 0.5;
+    g.x.push_back(g.x[1] * 3.0);
+    g.tag += "+trained";
+    f[0] = g.x[0] + static_cast<double>(g.tag.size());
+    f[1] = g.x[2] * std::stod(g.tag.substr(1));
+  }
+};
+
+bool same_genomes(const std::vector<tagged_genome>& a, const std::vector<tagged_genome>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (!same_bits(a[i].x, b[i].x) || a[i].tag != b[i].tag) return false;
+  return true;
+}
+
+// Evaluates `xs` in place with `ex`; returns the objectives (those of evaluation_error when some fail)
+// and the error message ("" when none fails).
+template <class Executor, class P>
+std::pair<std::vector<double>, std::string> evaluate_in_place(Executor&& ex, const P& p,
+                                                              std::vector<moo::genome_of<P>>& xs) {
+  try {
+    return {ex.evaluate(p, std::span<moo::genome_of<P>>(xs)).storage(), ""};
+  } catch (const moo::evaluation_error& e) {
+    return {e.objectives(), e.what()};
+  }
+}
+
 struct crash_at {
   std::size_t g;
   template <class State>
@@ -115,6 +170,8 @@ struct moo::io::serializer<tagged_genome> {
   }
 };
 
+static_assert(moo::lamarckian_executor<moo::mpi_executor, growing_tag_problem>);
+
 int main(int argc, char** argv) try {
   moo::mpi_environment env(argc, argv);
   moo::mpi_executor ex;
@@ -130,6 +187,17 @@ int main(int argc, char** argv) try {
     {
       moo::mpi_executor one_by_one{{.chunk = 1}};
       one_by_one.serve(moo::zdt1{});
+    }
+    ex.serve(halving_zdt1{});          // Lamarckian real vectors
+    halving_zdt1 crashing;
+    crashing.crashes = true;
+    ex.serve(crashing);                // ... with failures
+    ex.serve(growing_tag_problem{});   // Lamarckian user genome type
+    ex.serve(halving_zdt1{});          // Lamarckian NSGA-II run
+    {
+      moo::mpi_executor pieces{{.chunk = 3, .max_message = 40}};
+      pieces.serve(growing_tag_problem{});  // messages in pieces, Lamarckian
+      pieces.serve(tagged_problem{});       // ... and plain
     }
     return 0;
   }
@@ -215,6 +283,75 @@ int main(int argc, char** argv) try {
     const auto res = algo.run_on(one_by_one, moo::zdt1{});
     one_by_one.stop_workers();
     check(res.objectives == expected.objectives, "chunk = 1: MPI equals sequential");
+  }
+  {  // 7. Lamarckian real vectors: the evaluated genomes come back halved, as sequentially, bit for bit.
+    const auto original = sample<moo::real_genome>(halving_zdt1{}.space(), 50, seed);
+    auto seq_xs = original, mpi_xs = original;
+    const auto [seq_f, seq_what] = evaluate_in_place(moo::sequential_executor{}, halving_zdt1{}, seq_xs);
+    const auto [mpi_f, mpi_what] = evaluate_in_place(ex, halving_zdt1{}, mpi_xs);
+    ex.stop_workers();
+    bool halved = true;
+    for (std::size_t i = 0; i < original.size(); ++i) halved = halved && mpi_xs[i][0] == original[i][0] * 0.5;
+    check(seq_what.empty() && mpi_what.empty() && halved, "Lamarckian: every genome comes back changed (x_0 halved)");
+    check(mpi_xs == seq_xs && same_bits(mpi_f, seq_f),
+          "Lamarckian: genomes and objectives equal the sequential executor's");
+  }
+  {  // 8. Lamarckian failures: evaluation_error as sequentially; failed genomes stay as they were.
+    halving_zdt1 p;
+    p.crashes = true;
+    const auto original = sample<moo::real_genome>(p.space(), 50, seed + 1);
+    auto seq_xs = original, mpi_xs = original;
+    const auto [seq_f, seq_what] = evaluate_in_place(moo::sequential_executor{}, p, seq_xs);
+    const auto [mpi_f, mpi_what] = evaluate_in_place(ex, p, mpi_xs);
+    ex.stop_workers();
+    std::size_t failed = 0;
+    bool kept = true;
+    for (std::size_t i = 0; i < original.size(); ++i)
+      if (original[i][1] > 0.9) {
+        ++failed;
+        kept = kept && mpi_xs[i] == original[i];
+      }
+    check(failed > 0 && !mpi_what.empty() && mpi_what == seq_what,
+          "Lamarckian: failures name the same genomes and messages as the sequential executor");
+    check(kept && mpi_xs == seq_xs && same_bits(mpi_f, seq_f),
+          "Lamarckian: failed genomes unchanged, the others evaluated, results as sequential");
+  }
+  {  // 9. Lamarckian user genome type through io::serializer (it grows and its tag changes).
+    const auto original = sample<tagged_genome>(tagged_space{}, 40, seed);
+    auto seq_xs = original, mpi_xs = original;
+    const auto [seq_f, seq_what] = evaluate_in_place(moo::sequential_executor{}, growing_tag_problem{}, seq_xs);
+    const auto [mpi_f, mpi_what] = evaluate_in_place(ex, growing_tag_problem{}, mpi_xs);
+    ex.stop_workers();
+    std::size_t changed = 0;
+    for (std::size_t i = 0; i < original.size(); ++i)
+      if (mpi_xs[i].x.size() == 3 && mpi_xs[i].tag != original[i].tag) ++changed;
+    std::printf("      %zu of %zu genomes trained, %s\n", changed, original.size(),
+                mpi_what.empty() ? "none failed" : mpi_what.substr(0, mpi_what.find('\n')).c_str());
+    check(changed > 0 && changed < original.size() && !mpi_what.empty() && mpi_what == seq_what,
+          "Lamarckian user genome type: the same failures as sequentially");
+    check(same_genomes(mpi_xs, seq_xs) && same_bits(mpi_f, seq_f),
+          "Lamarckian user genome type: genomes and objectives equal the sequential executor's");
+  }
+  {  // 10. A whole Lamarckian NSGA-II run over MPI equals the sequential run.
+    const auto seq = algo.run(halving_zdt1{});
+    const auto res = algo.run_on(ex, halving_zdt1{});
+    ex.stop_workers();
+    check(res.objectives == seq.objectives && res.genomes == seq.genomes && res.evaluations == seq.evaluations,
+          "Lamarckian NSGA-II over MPI equals the sequential run bit for bit");
+  }
+  {  // 11. Messages longer than options.max_message (here 40 bytes) travel in pieces, both ways.
+    moo::mpi_executor pieces{{.chunk = 3, .max_message = 40}};
+    const auto original = sample<tagged_genome>(tagged_space{}, 20, seed + 2);
+    auto seq_xs = original, mpi_xs = original;
+    const auto [seq_f, seq_what] = evaluate_in_place(moo::sequential_executor{}, growing_tag_problem{}, seq_xs);
+    const auto [mpi_f, mpi_what] = evaluate_in_place(pieces, growing_tag_problem{}, mpi_xs);
+    pieces.stop_workers();
+    check(!mpi_what.empty() && mpi_what == seq_what && same_genomes(mpi_xs, seq_xs) && same_bits(mpi_f, seq_f),
+          "max_message = 40: Lamarckian results and failures in pieces equal the sequential executor's");
+    const auto plain = moo::sequential_executor{}.evaluate(tagged_problem{}, std::span<const tagged_genome>(original));
+    check(pieces.evaluate(tagged_problem{}, std::span<const tagged_genome>(original)) == plain,
+          "max_message = 40: plain work messages in pieces, results equal the sequential executor's");
+    pieces.stop_workers();
   }
   std::printf("mpi_executor_check: %s (%d failed)\n", failures == 0 ? "PASS" : "FAIL", failures);
   return failures == 0 ? 0 : 1;

@@ -1,7 +1,10 @@
 // Evaluates a batch over MPI ranks (link moo::mpi): rank 0 drives the search and hands out chunks of
 // genomes to the other ranks as they become free; the workers evaluate and send the objectives back.
 // Genomes that are vectors of numbers travel as doubles (integers exactly up to 2^53); other genome
-// types through moo::io::serializer. Results are identical to the sequential executor's. Example:
+// types through moo::io::serializer. For a Lamarckian problem (evaluation changes the genome, e.g.
+// trains a network) the workers also send each evaluated genome back, through moo::io::serializer, and
+// rank 0 writes it into the batch in place. A byte message longer than MPI's int count (or than
+// options.max_message) travels in pieces. Results are identical to the sequential executor's. Example:
 //   moo::mpi_environment env(argc, argv);
 //   moo::mpi_executor ex;
 //   if (ex.is_root()) {
@@ -21,6 +24,7 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -30,7 +34,9 @@
 #include <span>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "moo/core/concepts.hpp"
@@ -38,6 +44,7 @@
 #include "moo/core/error.hpp"
 #include "moo/core/matrix.hpp"
 #include "moo/execution/sequential.hpp"
+#include "moo/io/file.hpp"
 #include "moo/io/serialize.hpp"
 
 namespace moo {
@@ -67,7 +74,17 @@ concept numeric_vector_genome = requires(G& g, std::size_t n) {
   g[0];
 } && std::is_arithmetic_v<typename G::value_type>;
 
-enum mpi_tag : int { tag_work = 1, tag_stop = 2, tag_result = 3, tag_failure = 4 };
+// tag_evaluated: a Lamarckian result (objectives and evaluated genomes); tag_large: the header
+// [length, tag] of a byte message sent as tag_piece messages because it is longer than one may be.
+enum mpi_tag : int {
+  tag_work = 1,
+  tag_stop = 2,
+  tag_result = 3,
+  tag_failure = 4,
+  tag_evaluated = 5,
+  tag_large = 6,
+  tag_piece = 7
+};
 
 }  // namespace detail
 
@@ -97,7 +114,8 @@ class mpi_environment {
 class mpi_executor {
  public:
   struct options {
-    std::size_t chunk = 0;  // genomes per message; 0 = batch size / (4 * workers), at least 1
+    std::size_t chunk = 0;        // genomes per message; 0 = batch size / (4 * workers), at least 1
+    std::size_t max_message = 0;  // bytes per MPI message, longer ones go in pieces; 0 = INT_MAX (MPI's limit)
   };
 
   // Over MPI_COMM_WORLD with automatic chunks.
@@ -126,12 +144,77 @@ class mpi_executor {
 
   // On rank 0: evaluates the batch on the workers (on rank 0 itself when it is alone); one row per
   // genome, in order; throws evaluation_error naming each failed genome and keeping the other results.
-  template <problem P>
+  template <plain_problem P>
   matrix evaluate(const P& p, std::span<const genome_of<P>> genomes) {
+    require_root();
+    if (size_ == 1) return sequential_executor{}.evaluate(p, genomes);
+    return distribute(p, genomes, std::span<genome_of<P>>{});
+  }
+
+  // Lamarckian, on rank 0: the workers evaluate the genomes in place and send them back changed, and
+  // each is written into genomes[i]; a genome whose evaluation failed stays as it was. Rows and errors
+  // as above.
+  template <lamarckian_problem P>
+  matrix evaluate(const P& p, std::span<genome_of<P>> genomes) {
+    require_root();
+    if (size_ == 1) return sequential_executor{}.evaluate(p, genomes);
+    return distribute(p, std::span<const genome_of<P>>(genomes), genomes);
+  }
+
+  // On a worker rank: evaluates the chunks rank 0 sends until rank 0 calls stop_workers(). For a
+  // Lamarckian problem each evaluated genome goes back with its objectives.
+  template <problem P>
+  void serve(const P& p) {
+    if (is_root()) throw error("mpi_executor::serve called on rank 0, which drives the search");
+    using G = genome_of<P>;
+    if constexpr (lamarckian_problem<P>)
+      static_assert(io::serializable<G> || detail::numeric_vector_genome<G>,
+                    "mpi_executor sends evaluated Lamarckian genomes back through moo::io::serializer; "
+                    "specialize it for this genome type");
+    const std::size_t m = p.num_objectives();
+    for (;;) {
+      MPI_Status st;
+      detail::mpi_check(MPI_Probe(0, MPI_ANY_TAG, comm_, &st), "MPI_Probe");
+      if (st.MPI_TAG == detail::tag_stop) {
+        detail::mpi_check(MPI_Recv(nullptr, 0, MPI_BYTE, 0, detail::tag_stop, comm_, MPI_STATUS_IGNORE), "MPI_Recv");
+        return;
+      }
+      if (st.MPI_TAG != detail::tag_work && st.MPI_TAG != detail::tag_large)
+        throw mpi_error(detail::message("mpi_executor: rank ", rank_, " got unexpected tag ", st.MPI_TAG));
+      std::size_t first = 0;
+      auto genomes = receive_work<G>(st, first);
+      if constexpr (lamarckian_problem<P>) {
+        send_evaluated(p, genomes, first);
+      } else {
+        std::vector<double> result{static_cast<double>(first), static_cast<double>(genomes.size())};
+        result.resize(2 + genomes.size() * m);
+        for (std::size_t i = 0; i < genomes.size(); ++i)
+          evaluate_or_report(p, std::as_const(genomes[i]), std::span<double>(result.data() + 2 + i * m, m), first + i);
+        send_doubles(result, 0, detail::tag_result);
+      }
+    }
+  }
+
+  // On rank 0: tells every worker to return from serve(). A later evaluate() expects them to serve again.
+  void stop_workers() {
+    if (!is_root() || !serving_) return;
+    for (int w = 1; w < size_; ++w)
+      detail::mpi_check(MPI_Send(nullptr, 0, MPI_BYTE, w, detail::tag_stop, comm_), "MPI_Send");
+    serving_ = false;
+  }
+
+ private:
+  void require_root() const {
     if (!is_root())
       throw error(detail::message("mpi_executor::evaluate called on rank ", rank_,
                                   "; only rank 0 drives the search, the other ranks call serve()"));
-    if (size_ == 1) return sequential_executor{}.evaluate(p, genomes);
+  }
+
+  // Hands the batch out in chunks and gathers the results. `evaluated` is empty for a plain problem;
+  // for a Lamarckian one it is the batch itself (`genomes` views it), where evaluated genomes are written.
+  template <problem P, class G>
+  matrix distribute(const P& p, std::span<const G> genomes, std::span<G> evaluated) {
+    constexpr bool lamarckian = lamarckian_problem<P>;
     check_representable(genomes);
     serving_ = true;
     const std::size_t n = genomes.size();
@@ -147,83 +230,132 @@ class mpi_executor {
       next += count;
       ++outstanding;
     };
+    auto unexpected = [](int tag, int source) {
+      return mpi_error(detail::message("mpi_executor: unexpected message tag ", tag, " from rank ", source));
+    };
     for (int w = 1; w < size_ && next < n; ++w) send_next(w);
     while (outstanding > 0) {
       MPI_Status st;
       detail::mpi_check(MPI_Probe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm_, &st), "MPI_Probe");
-      if (st.MPI_TAG == detail::tag_failure) {
-        const std::string text = receive_chars(st);
-        const auto newline = text.find('\n');
-        const std::size_t index = std::stoul(text.substr(0, newline));
-        if (index >= n) throw mpi_error(detail::message("mpi_executor: a worker reported genome ", index, " of ", n));
-        failures.push_back({index, detail::describe(genomes[index]), text.substr(newline + 1)});
-      } else if (st.MPI_TAG == detail::tag_result) {
+      if (st.MPI_TAG == detail::tag_result && !lamarckian) {
         const auto values = receive_doubles(st);
         const auto first = static_cast<std::size_t>(values.at(0));
         const auto count = static_cast<std::size_t>(values.at(1));
         if (first + count > n || values.size() != 2 + count * m)
           throw mpi_error(detail::message("mpi_executor: malformed result from rank ", st.MPI_SOURCE));
         std::copy(values.begin() + 2, values.end(), out.data() + first * m);
-        --outstanding;
-        if (next < n) send_next(st.MPI_SOURCE);
+      } else if (st.MPI_TAG == detail::tag_failure || st.MPI_TAG == detail::tag_large ||
+                 (st.MPI_TAG == detail::tag_evaluated && lamarckian)) {
+        std::string bytes;
+        const int tag = receive_bytes(st, bytes);
+        if (tag == detail::tag_failure) {
+          const auto newline = bytes.find('\n');
+          const std::size_t index = std::stoul(bytes.substr(0, newline));
+          if (index >= n)
+            throw mpi_error(detail::message("mpi_executor: a worker reported genome ", index, " of ", n));
+          failures.push_back({index, detail::describe(genomes[index]), bytes.substr(newline + 1)});
+          continue;
+        }
+        if constexpr (lamarckian) {
+          if (tag != detail::tag_evaluated) throw unexpected(tag, st.MPI_SOURCE);
+          take_evaluated(bytes, st.MPI_SOURCE, out, evaluated);
+        } else {
+          throw unexpected(tag, st.MPI_SOURCE);
+        }
       } else {
-        throw mpi_error(detail::message("mpi_executor: unexpected message tag ", st.MPI_TAG, " from rank ",
-                                        st.MPI_SOURCE));
+        throw unexpected(st.MPI_TAG, st.MPI_SOURCE);
       }
+      --outstanding;
+      if (next < n) send_next(st.MPI_SOURCE);
     }
     std::sort(failures.begin(), failures.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
     detail::raise_failures(std::move(failures), std::move(out));
     return out;
   }
 
-  // On a worker rank: evaluates the chunks rank 0 sends until rank 0 calls stop_workers().
-  template <problem P>
-  void serve(const P& p) {
-    if (is_root()) throw error("mpi_executor::serve called on rank 0, which drives the search");
+  // On a worker: evaluates one genome into `row`; on failure fills the row with NaN, sends rank 0 the
+  // failure of genome `index` and returns false.
+  template <class P, class G>
+  bool evaluate_or_report(const P& p, G& x, std::span<double> row, std::size_t index) {
+    std::string what;
+    try {
+      p.evaluate(x, row);
+      return true;
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+      what = "unknown exception";
+    }
+    std::fill(row.begin(), row.end(), std::numeric_limits<double>::quiet_NaN());
+    send_bytes(std::to_string(index) + '\n' + what, 0, detail::tag_failure);
+    return false;
+  }
+
+  // On a worker, Lamarckian: evaluates the chunk in place and sends one byte message [first, count,
+  // count x m objectives, then per genome a flag and, if it was evaluated, the genome]; failed genomes
+  // are not sent back (rank 0 keeps them as they were).
+  template <class P, class G>
+  void send_evaluated(const P& p, std::vector<G>& genomes, std::size_t first) {
     const std::size_t m = p.num_objectives();
-    for (;;) {
-      MPI_Status st;
-      detail::mpi_check(MPI_Probe(0, MPI_ANY_TAG, comm_, &st), "MPI_Probe");
-      if (st.MPI_TAG == detail::tag_stop) {
-        detail::mpi_check(MPI_Recv(nullptr, 0, MPI_BYTE, 0, detail::tag_stop, comm_, MPI_STATUS_IGNORE), "MPI_Recv");
-        return;
-      }
-      if (st.MPI_TAG != detail::tag_work)
-        throw mpi_error(detail::message("mpi_executor: rank ", rank_, " got unexpected tag ", st.MPI_TAG));
-      std::size_t first = 0;
-      const auto genomes = receive_work<genome_of<P>>(st, first);
-      std::vector<double> result{static_cast<double>(first), static_cast<double>(genomes.size())};
-      result.resize(2 + genomes.size() * m);
-      for (std::size_t i = 0; i < genomes.size(); ++i) {
-        std::span<double> row(result.data() + 2 + i * m, m);
-        std::string what;
-        try {
-          p.evaluate(genomes[i], row);
-          continue;
-        } catch (const std::exception& e) {
-          what = e.what();
-        } catch (...) {
-          what = "unknown exception";
-        }
-        std::fill(row.begin(), row.end(), std::numeric_limits<double>::quiet_NaN());
-        const std::string text = std::to_string(first + i) + '\n' + what;
-        detail::mpi_check(MPI_Send(text.data(), static_cast<int>(text.size()), MPI_BYTE, 0, detail::tag_failure, comm_),
-                          "MPI_Send");
-      }
-      detail::mpi_check(MPI_Send(result.data(), static_cast<int>(result.size()), MPI_DOUBLE, 0, detail::tag_result, comm_),
-                        "MPI_Send");
+    std::vector<double> rows(genomes.size() * m);
+    std::vector<char> ok(genomes.size(), 0);
+    for (std::size_t i = 0; i < genomes.size(); ++i)
+      ok[i] = evaluate_or_report(p, genomes[i], std::span<double>(rows.data() + i * m, m), first + i) ? 1 : 0;
+    std::ostringstream os(std::ios::binary);
+    io::write<std::uint64_t>(os, first);
+    io::write<std::uint64_t>(os, genomes.size());
+    for (const double v : rows) io::write(os, v);
+    for (std::size_t i = 0; i < genomes.size(); ++i) {
+      io::write(os, ok[i] != 0);
+      if (ok[i]) write_genome(os, genomes[i]);
+    }
+    send_bytes(std::move(os).str(), 0, detail::tag_evaluated);  // the buffer is moved out, not copied
+  }
+
+  // On rank 0: reads a Lamarckian result into `out` and writes the evaluated genomes into `genomes`.
+  template <class G>
+  static void take_evaluated(std::string_view bytes, int source, matrix& out, std::span<G> genomes) {
+    const std::size_t n = genomes.size(), m = out.cols();
+    try {
+      io::detail::view_istream is(bytes);
+      const auto first = io::read<std::uint64_t>(is);
+      const auto count = io::read<std::uint64_t>(is);
+      if (first > n || count > n - first)
+        throw io_error(detail::message("genomes ", first, " to ", first + count, " of a batch of ", n));
+      for (std::size_t k = 0; k < count * m; ++k) out.data()[first * m + k] = io::read<double>(is);
+      for (std::size_t i = 0; i < count; ++i)
+        if (io::read<bool>(is)) genomes[first + i] = read_genome<G>(is);
+      if (is.peek() != std::char_traits<char>::eof()) throw io_error("bytes are left over after the last genome");
+    } catch (const error& e) {
+      throw mpi_error(detail::message("mpi_executor: malformed result from rank ", source, ": ", e.what()));
     }
   }
 
-  // On rank 0: tells every worker to return from serve(). A later evaluate() expects them to serve again.
-  void stop_workers() {
-    if (!is_root() || !serving_) return;
-    for (int w = 1; w < size_; ++w)
-      detail::mpi_check(MPI_Send(nullptr, 0, MPI_BYTE, w, detail::tag_stop, comm_), "MPI_Send");
-    serving_ = false;
+  // An evaluated genome: through io::serializer when there is one (exact for vectors of numbers too),
+  // otherwise a vector of numbers as its length and doubles.
+  template <class G>
+  static void write_genome(std::ostream& os, const G& g) {
+    if constexpr (io::serializable<G>) {
+      io::write(os, g);
+    } else {
+      io::write<std::uint64_t>(os, g.size());
+      for (std::size_t j = 0; j < g.size(); ++j) io::write(os, static_cast<double>(g[j]));
+    }
   }
 
- private:
+  template <class G>
+  static G read_genome(std::istream& is) {
+    if constexpr (io::serializable<G>) {
+      return io::read<G>(is);
+    } else {
+      const auto len = io::detail::read_size(is, "an evaluated genome's length");
+      G g;
+      g.resize(len);
+      for (std::size_t j = 0; j < len; ++j) g[j] = static_cast<typename G::value_type>(io::read<double>(is));
+      return g;
+    }
+  }
+
   // Work message: numeric genomes as doubles [first, count, (length, values...)...]; other genomes as
   // bytes [first, count, serialized genomes...] (u64 little-endian header).
   template <class G>
@@ -234,8 +366,7 @@ class mpi_executor {
         msg.push_back(static_cast<double>(g.size()));
         for (std::size_t j = 0; j < g.size(); ++j) msg.push_back(static_cast<double>(g[j]));
       }
-      detail::mpi_check(MPI_Send(msg.data(), static_cast<int>(msg.size()), MPI_DOUBLE, worker, detail::tag_work, comm_),
-                        "MPI_Send");
+      send_doubles(msg, worker, detail::tag_work);
     } else {
       static_assert(io::serializable<G>,
                     "mpi_executor sends genomes that are not vectors of numbers through moo::io::serializer; "
@@ -244,9 +375,7 @@ class mpi_executor {
       io::write<std::uint64_t>(os, first);
       io::write<std::uint64_t>(os, genomes.size());
       for (const auto& g : genomes) io::write(os, g);
-      const std::string bytes = std::move(os).str();
-      detail::mpi_check(MPI_Send(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, worker, detail::tag_work, comm_),
-                        "MPI_Send");
+      send_bytes(std::move(os).str(), worker, detail::tag_work);
     }
   }
 
@@ -270,6 +399,8 @@ class mpi_executor {
   std::vector<G> receive_work(const MPI_Status& st, std::size_t& first) {
     std::vector<G> genomes;
     if constexpr (detail::numeric_vector_genome<G>) {
+      if (st.MPI_TAG != detail::tag_work)
+        throw mpi_error(detail::message("mpi_executor: rank ", rank_, " got unexpected tag ", st.MPI_TAG));
       const auto msg = receive_doubles(st);
       first = static_cast<std::size_t>(msg.at(0));
       const auto count = static_cast<std::size_t>(msg.at(1));
@@ -284,13 +415,76 @@ class mpi_executor {
         genomes.push_back(std::move(g));
       }
     } else {
-      const std::string bytes = receive_chars(st);
-      std::istringstream is(bytes, std::ios::binary);
+      std::string bytes;
+      if (const int tag = receive_bytes(st, bytes); tag != detail::tag_work)
+        throw mpi_error(detail::message("mpi_executor: rank ", rank_, " got unexpected tag ", tag));
+      io::detail::view_istream is(bytes);
       first = static_cast<std::size_t>(io::read<std::uint64_t>(is));
       const auto count = io::read<std::uint64_t>(is);
       for (std::uint64_t i = 0; i < count; ++i) genomes.push_back(io::read<G>(is));
     }
     return genomes;
+  }
+
+  // The largest MPI message in bytes (MPI counts are int).
+  std::size_t max_message() const {
+    constexpr auto int_max = static_cast<std::size_t>(INT_MAX);
+    return opts_.max_message == 0 || opts_.max_message > int_max ? int_max : opts_.max_message;
+  }
+
+  // Sends doubles as one message; refuses, before sending, more than MPI's int count can hold.
+  void send_doubles(const std::vector<double>& v, int dest, int tag) {
+    if (v.size() > static_cast<std::size_t>(INT_MAX))
+      throw mpi_error(detail::message("mpi_executor: a message of ", v.size(), " doubles exceeds MPI's count limit of ",
+                                      INT_MAX, "; use a smaller options.chunk"));
+    detail::mpi_check(MPI_Send(v.data(), static_cast<int>(v.size()), MPI_DOUBLE, dest, tag, comm_), "MPI_Send");
+  }
+
+  // Sends bytes as one MPI_BYTE message with `tag`, or, when longer than max_message(), as a tag_large
+  // header [length, tag] followed by tag_piece messages of at most max_message() bytes each.
+  void send_bytes(std::string_view bytes, int dest, int tag) {
+    const std::size_t limit = max_message();
+    if (bytes.size() <= limit) {
+      detail::mpi_check(MPI_Send(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, dest, tag, comm_), "MPI_Send");
+      return;
+    }
+    const std::uint64_t header[2] = {bytes.size(), static_cast<std::uint64_t>(tag)};
+    detail::mpi_check(MPI_Send(header, 2, MPI_UINT64_T, dest, detail::tag_large, comm_), "MPI_Send");
+    for (std::size_t at = 0; at < bytes.size(); at += limit) {
+      const std::size_t piece = std::min(limit, bytes.size() - at);
+      detail::mpi_check(MPI_Send(bytes.data() + at, static_cast<int>(piece), MPI_BYTE, dest, detail::tag_piece, comm_),
+                        "MPI_Send");
+    }
+  }
+
+  // Receives the byte message a probe found into `bytes` (gathering the pieces after a tag_large
+  // header, which arrive in order from the same rank) and returns its tag.
+  int receive_bytes(const MPI_Status& st, std::string& bytes) {
+    if (st.MPI_TAG != detail::tag_large) {
+      bytes = receive_chars(st);
+      return st.MPI_TAG;
+    }
+    std::uint64_t header[2] = {0, 0};
+    detail::mpi_check(MPI_Recv(header, 2, MPI_UINT64_T, st.MPI_SOURCE, detail::tag_large, comm_, MPI_STATUS_IGNORE),
+                      "MPI_Recv");
+    if (header[1] > static_cast<std::uint64_t>(detail::tag_piece) || header[0] > bytes.max_size())
+      throw mpi_error(detail::message("mpi_executor: malformed large message header [", header[0], ", ", header[1],
+                                      "] from rank ", st.MPI_SOURCE));
+    bytes.resize(static_cast<std::size_t>(header[0]));
+    for (std::size_t at = 0; at < bytes.size();) {
+      MPI_Status piece;
+      detail::mpi_check(MPI_Probe(st.MPI_SOURCE, detail::tag_piece, comm_, &piece), "MPI_Probe");
+      int count = 0;
+      detail::mpi_check(MPI_Get_count(&piece, MPI_BYTE, &count), "MPI_Get_count");
+      if (count <= 0 || static_cast<std::size_t>(count) > bytes.size() - at)
+        throw mpi_error(detail::message("mpi_executor: a piece of ", count, " bytes from rank ", st.MPI_SOURCE,
+                                        " overruns its message of ", bytes.size(), " bytes at byte ", at));
+      detail::mpi_check(
+          MPI_Recv(bytes.data() + at, count, MPI_BYTE, st.MPI_SOURCE, detail::tag_piece, comm_, MPI_STATUS_IGNORE),
+          "MPI_Recv");
+      at += static_cast<std::size_t>(count);
+    }
+    return static_cast<int>(header[1]);
   }
 
   std::vector<double> receive_doubles(const MPI_Status& st) {

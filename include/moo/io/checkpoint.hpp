@@ -100,7 +100,8 @@ struct checkpoint_reader {
       throw io_error(moo::detail::message("it ", has_state ? "holds" : "lacks", " state for the ", name,
                                           " policy, which ", stateful<T> ? "has" : "has no", " save/load hooks"));
     if constexpr (stateful<T>) {
-      std::istringstream blob(io::read<std::string>(is), std::ios::binary);
+      const std::string bytes = io::read<std::string>(is);
+      view_istream blob(bytes);
       p.load(blob);
       if (blob.fail()) throw io_error(moo::detail::message("the ", name, " policy's state is malformed"));
     }
@@ -137,61 +138,81 @@ constexpr std::size_t count_stateful() {
   throw io_error(msg);
 }
 
+// The payload of a checkpoint (everything after the header), built once in memory.
+template <class State, class... Extra>
+std::string checkpoint_payload(const State& state, const Extra&... extra) {
+  std::ostringstream payload(std::ios::binary);
+  io::write(payload, std::string("moo.evolution"));
+  checkpoint_writer w{payload};
+  state.visit_state(w);
+  io::write(payload, extra_blobs(extra...));
+  return std::move(payload).str();  // moves the buffer out, no copy
+}
+
+// The header of a checkpoint with this payload: magic, version, payload length, payload checksum.
+inline std::string checkpoint_header(std::string_view payload) {
+  std::ostringstream out(std::ios::binary);
+  out.write(checkpoint_magic.data(), static_cast<std::streamsize>(checkpoint_magic.size()));
+  write_le<std::uint32_t>(out, checkpoint_version);
+  write_le<std::uint64_t>(out, payload.size());
+  write_le<std::uint64_t>(out, fnv1a64(payload));
+  return std::move(out).str();
+}
+
+// The payload of checkpoint bytes after checking the header (magic, version, length, checksum); refuses
+// the bytes naming `source` otherwise. The result views `bytes`.
+inline std::string_view checked_payload(std::string_view bytes, const std::filesystem::path& source) {
+  if (bytes.size() < checkpoint_header_size)
+    refuse(source, moo::detail::message("truncated: ", bytes.size(), " bytes, shorter than the ",
+                                        checkpoint_header_size, "-byte header"));
+  if (bytes.substr(0, checkpoint_magic.size()) != checkpoint_magic)
+    refuse(source, "not a moo checkpoint (bad magic header)");
+  view_istream header(bytes.substr(checkpoint_magic.size(), checkpoint_header_size - checkpoint_magic.size()));
+  const auto version = read_le<std::uint32_t>(header, "the version");
+  const auto length = read_le<std::uint64_t>(header, "the payload length");
+  const auto checksum = read_le<std::uint64_t>(header, "the checksum");
+  if (version != checkpoint_version)
+    refuse(source, moo::detail::message("format version ", version, ", this build reads version ",
+                                        checkpoint_version));
+  const std::size_t have = bytes.size() - checkpoint_header_size;
+  if (have < length)
+    refuse(source, moo::detail::message("truncated: the header announces ", length,
+                                        " payload bytes, the file holds ", have));
+  if (have > length)
+    refuse(source, moo::detail::message("corrupted: ", have - length,
+                                        " bytes after the announced payload of ", length));
+  const std::string_view body = bytes.substr(checkpoint_header_size);
+  if (fnv1a64(body) != checksum) refuse(source, "corrupted: the payload does not match its checksum");
+  return body;
+}
+
 }  // namespace detail
 
 // The checkpoint bytes of a state (anything with visit_state, e.g. moo::evolution) and of the
 // stateful ones among `extra` (run arguments with save/load hooks; the others are skipped).
+// save_checkpoint writes the same bytes without joining header and payload in memory.
 template <class State, class... Extra>
 std::string encode_checkpoint(const State& state, const Extra&... extra) {
-  std::ostringstream payload(std::ios::binary);
-  io::write(payload, std::string("moo.evolution"));
-  detail::checkpoint_writer w{payload};
-  state.visit_state(w);
-  const auto blobs = detail::extra_blobs(extra...);
-  io::write(payload, blobs);
-  const std::string body = std::move(payload).str();
-
-  std::ostringstream out(std::ios::binary);
-  out.write(checkpoint_magic.data(), static_cast<std::streamsize>(checkpoint_magic.size()));
-  detail::write_le<std::uint32_t>(out, checkpoint_version);
-  detail::write_le<std::uint64_t>(out, body.size());
-  detail::write_le<std::uint64_t>(out, fnv1a64(body));
-  out.write(body.data(), static_cast<std::streamsize>(body.size()));
-  return std::move(out).str();
+  const std::string body = detail::checkpoint_payload(state, extra...);
+  const std::string header = detail::checkpoint_header(body);
+  std::string out;
+  out.reserve(header.size() + body.size());
+  out += header;
+  out += body;
+  return out;
 }
 
 // Restores `state` and the stateful `extra` arguments from checkpoint bytes. The bytes are checked
 // (magic, version, length, checksum) and parsed into a copy first, so on error nothing is changed;
-// `source` names the file in the io_error.
+// `source` names the file in the io_error. The payload is read in place, not copied.
 template <class State, class... Extra>
 void decode_checkpoint(std::string_view bytes, const std::filesystem::path& source, State& state, Extra&... extra) {
-  if (bytes.size() < checkpoint_header_size)
-    detail::refuse(source, moo::detail::message("truncated: ", bytes.size(), " bytes, shorter than the ",
-                                                checkpoint_header_size, "-byte header"));
-  if (bytes.substr(0, checkpoint_magic.size()) != checkpoint_magic)
-    detail::refuse(source, "not a moo checkpoint (bad magic header)");
-  std::istringstream header(std::string(bytes.substr(checkpoint_magic.size(), checkpoint_header_size)),
-                            std::ios::binary);
-  const auto version = detail::read_le<std::uint32_t>(header, "the version");
-  const auto length = detail::read_le<std::uint64_t>(header, "the payload length");
-  const auto checksum = detail::read_le<std::uint64_t>(header, "the checksum");
-  if (version != checkpoint_version)
-    detail::refuse(source, moo::detail::message("format version ", version, ", this build reads version ",
-                                                checkpoint_version));
-  const std::size_t have = bytes.size() - checkpoint_header_size;
-  if (have < length)
-    detail::refuse(source, moo::detail::message("truncated: the header announces ", length,
-                                                " payload bytes, the file holds ", have));
-  if (have > length)
-    detail::refuse(source, moo::detail::message("corrupted: ", have - length,
-                                                " bytes after the announced payload of ", length));
-  const std::string_view body = bytes.substr(checkpoint_header_size);
-  if (fnv1a64(body) != checksum) detail::refuse(source, "corrupted: the payload does not match its checksum");
+  const std::string_view body = detail::checked_payload(bytes, source);
 
   State loaded = state;
   std::vector<std::string> blobs;
   try {
-    std::istringstream payload{std::string(body), std::ios::binary};
+    detail::view_istream payload(body);
     const auto kind = io::read<std::string>(payload);
     if (kind != "moo.evolution") throw io_error(moo::detail::message("it holds a '", kind, "', not a moo.evolution"));
     detail::checkpoint_reader r{payload};
@@ -218,7 +239,7 @@ void decode_checkpoint(std::string_view bytes, const std::filesystem::path& sour
   // Each stateful argument loads its blob into a copy first; only when all succeed are the state and
   // the arguments themselves changed.
   auto load_into = [&](auto& target, std::size_t i) {
-    std::istringstream blob(blobs[i], std::ios::binary);
+    detail::view_istream blob(blobs[i]);
     try {
       target.load(blob);
     } catch (const std::exception& err) {
@@ -247,10 +268,11 @@ void decode_checkpoint(std::string_view bytes, const std::filesystem::path& sour
 }
 
 // Writes a checkpoint atomically (temporary file + rename); an existing checkpoint is kept as
-// "<path>.prev" first, so a good checkpoint exists at every moment.
+// "<path>.prev" first, so a good checkpoint exists at every moment. The payload is held in memory once.
 template <class State, class... Extra>
 void save_checkpoint(const std::filesystem::path& path, const State& state, const Extra&... extra) {
-  const std::string bytes = encode_checkpoint(state, extra...);
+  const std::string body = detail::checkpoint_payload(state, extra...);
+  const std::string header = detail::checkpoint_header(body);
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) {
     auto prev = path;
@@ -262,11 +284,12 @@ void save_checkpoint(const std::filesystem::path& path, const State& state, cons
       throw io_error(moo::detail::message("cannot keep the previous checkpoint as '", prev.string(),
                                           "': ", ec.message()));
   }
-  write_atomically(path, bytes);
+  write_atomically(path, {header, body});  // header then payload, without a joined copy
 }
 
 // Restores `state` (and the stateful `extra` run arguments, in order) from a checkpoint file; throws
-// io_error naming the file if it is missing, truncated, corrupted or written by a different run.
+// io_error naming the file if it is missing, truncated, corrupted or written by a different run. The
+// file is read into memory once and parsed in place.
 template <class State, class... Extra>
 void load_checkpoint(const std::filesystem::path& path, State& state, Extra&... extra) {
   const std::string bytes = read_file(path);

@@ -491,7 +491,8 @@ struct moo::io::serializer<nas::graph::architecture> {
     const auto order = read_part<std::vector<std::uint64_t>>(is, "node order");
     const auto weights = read_part<std::string>(is, "weights");
     try {
-      auto a = nas::graph::detail::renumbered(nas::graph::from_json(json, "serialized architecture (graph JSON)"), order);
+      auto a = nas::graph::detail::renumbered(
+          nas::graph::from_json(json, "serialized architecture (graph JSON)"), order);
       nas::graph::weights_from_bytes(a, weights, "serialized architecture");
       return a;
     } catch (const moo::error& e) {
