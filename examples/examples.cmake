@@ -5,3 +5,5 @@ moo_add_example(morphism_distill nas ARGS --train-limit 1024 --test-limit 256 --
 moo_add_example(long_run moo ARGS --generations 60 --out out_long_run)
 moo_add_example(lemonade_fashion_mnist nas ARGS --minutes 2 --generations 2 --train-limit 1000 --validation 300 --test-limit 300 --children 4 --accepted 2 --initial 2 --epochs 0.3 --initial-epochs 0.5 --out out_lemonade)
 moo_add_example(lemonade_custom nas ARGS --generations 2)
+moo_add_example(lemonade_study nas ARGS --seeds 1 --max-children 2 --train-limit 400 --validation 200 --children 4 --accepted 2 --initial 2 --epochs 0.2 --initial-epochs 0.3 --out out_lemonade_study)
+moo_add_example(lemonade_inheritance nas ARGS --parent-epochs 0.3 --max-epochs 0.5 --train-limit 400 --validation 200 --threads 1 --out out_lemonade_inheritance)

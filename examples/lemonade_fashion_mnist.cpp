@@ -15,6 +15,7 @@
 //                          [--train-limit 12000] [--validation 2000] [--test-limit 0] [--max-children 0]
 //                          [--generations 0] [--max-params 300000] [--data DIR]
 #include <chrono>
+#include <span>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -29,7 +30,40 @@
 #include <nas/train/data.hpp>
 #include <nas/train/parallel.hpp>
 
+#include <sys/resource.h>
+
 namespace {
+
+// CPU seconds of this process so far (user + system, all threads).
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
+// An executor that times the evaluations (training and measuring) of another one, so the search's own
+// overhead (density estimates, morphisms, survival, checkpoints, reports) is what is left of the run.
+template <class Inner>
+struct timed_executor {
+  Inner& inner;
+  double wall = 0.0, cpu = 0.0;
+  template <class P>
+  moo::matrix evaluate(const P& p, std::span<moo::genome_of<P>> xs) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const double c0 = cpu_seconds();
+    struct account {
+      timed_executor& self;
+      std::chrono::steady_clock::time_point t0;
+      double c0;
+      ~account() {
+        self.wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        self.cpu += cpu_seconds() - c0;
+      }
+    } a{*this, t0, c0};
+    return inner.evaluate(p, xs);
+  }
+};
 
 std::string arg(int argc, char** argv, std::string_view name, std::string fallback) {
   for (int i = 1; i + 1 < argc; ++i)
@@ -113,10 +147,15 @@ int main(int argc, char** argv) try {
   const moo::checkpoint ck{.path = out / "lemonade.ckpt", .every = 1};
   std::filesystem::create_directories(out);
 
+  timed_executor<moo::thread_pool_executor> timed{pool};
   const auto t0 = std::chrono::steady_clock::now();
-  const auto res = resume ? search.resume_on(ck.path, pool, problem, budget, report, log, ck)
-                          : search.run_on(pool, problem, budget, report, log, ck);
+  const auto res = resume ? search.resume_on(ck.path, timed, problem, budget, report, log, ck)
+                          : search.run_on(timed, problem, budget, report, log, ck);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("\ntraining and measuring: %.1f s of %.1f s; the search's own work (density estimates, morphisms, "
+              "survival, checkpoints, reports): %.2f s = %.2f%%; CPU use while training %.0f%% of %zu cores\n",
+              timed.wall, seconds, seconds - timed.wall, 100.0 * (seconds - timed.wall) / seconds,
+              100.0 * timed.cpu / (timed.wall * static_cast<double>(workers)), workers);
 
   // 4. The front: test error and latency (batch 1, one thread, measured alone), files, pictures.
   const auto test_error = nas::export_front(out, res, problem.names(), &data.test, {.latency_batch = 1});

@@ -15,6 +15,7 @@
 #include <moo/execution/thread_pool.hpp>
 #include <moo/pareto/dominance.hpp>
 #include <nas/lemonade.hpp>
+#include <nas/search/baselines.hpp>
 #include <nas/search/report.hpp>
 #include <nas/train/parallel.hpp>
 
@@ -242,4 +243,34 @@ TEST_CASE("measurement_gate: a measurement waits for trainings and excludes new 
     });
   for (auto& t : ts) t.join();
   CHECK_FALSE(overlap.load());
+}
+
+TEST_CASE("baselines: reinitialise keeps the architecture and forgets the weights; uniform screening") {
+  moo::rng r(13);
+  nas::network_space space({.input = {1, 12, 12}, .classes = 4});
+  nas::candidate c = space.sample(r);
+  const auto before = nas::graph::to_json(c.net);
+  const auto weights = nas::graph::weights_to_bytes(c.net);
+  nas::reinitialise(c.net, r);
+  CHECK(nas::graph::to_json(c.net) == before);
+  CHECK(nas::graph::weights_to_bytes(c.net) != weights);
+  nas::scratch_mutation m{nas::morphism_mutation{nas::morphism::sampler_from_names({"shrink_conv"})}};
+  c.epochs = 2.0;
+  const auto child = m(space, c, r);
+  REQUIRE(child.has_value());
+  CHECK_FALSE(child->teacher.has_value());
+  CHECK(child->epochs == 0.0);
+  const nas::uniform_screening u{.accept = 3};
+  const std::vector<int> cand(10);
+  const moo::matrix f;
+  const moo::survivors s;
+  const moo::population_view<int> view{std::span<const int>(), f, s};
+  for (int k = 0; k < 20; ++k) {
+    const auto keep = u.screen(view, std::span<const int>(cand), r);
+    REQUIRE(keep.size() == 3);
+    CHECK(std::is_sorted(keep.begin(), keep.end()));
+    CHECK(std::adjacent_find(keep.begin(), keep.end()) == keep.end());
+    CHECK(keep.back() < 10);
+  }
+  CHECK(u.screen(view, std::span<const int>(cand).first(2), r).size() == 2);
 }
