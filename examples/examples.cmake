@@ -7,3 +7,10 @@ moo_add_example(lemonade_fashion_mnist nas ARGS --minutes 2 --generations 2 --tr
 moo_add_example(lemonade_custom nas ARGS --generations 2)
 moo_add_example(lemonade_study nas ARGS --seeds 1 --max-children 2 --train-limit 400 --validation 200 --children 4 --accepted 2 --initial 2 --epochs 0.2 --initial-epochs 0.3 --out out_lemonade_study)
 moo_add_example(lemonade_inheritance nas ARGS --parent-epochs 0.3 --max-epochs 0.5 --train-limit 400 --validation 200 --threads 1 --out out_lemonade_inheritance)
+# The demo killed with SIGKILL at arbitrary moments resumes to the uninterrupted front (bit for bit).
+if(TARGET lemonade_fashion_mnist)
+  add_test(NAME lemonade_kill_resume
+           COMMAND bash ${PROJECT_SOURCE_DIR}/tests/scripts/lemonade_kill_resume.sh
+                   $<TARGET_FILE:lemonade_fashion_mnist> ${CMAKE_CURRENT_BINARY_DIR}/lemonade_kill_resume)
+  set_tests_properties(lemonade_kill_resume PROPERTIES TIMEOUT 300 PROCESSORS 2)
+endif()

@@ -274,3 +274,21 @@ TEST_CASE("baselines: reinitialise keeps the architecture and forgets the weight
   }
   CHECK(u.screen(view, std::span<const int>(cand).first(2), r).size() == 2);
 }
+
+TEST_CASE("lemonade: measured latency as an objective, timed alone while other children train") {
+  nt::set_num_threads(1);
+  fixture d;
+  auto o = tiny(6);
+  o.generations = 2;
+  nas::lemonade search(o, nas::validation_error{.data = &d.val}, nas::parameter_count{},
+                       nas::measured_latency{.batch = 1, .options = {.warmup = 1, .repeats = 3}});
+  const auto problem = search.problem(d.train);
+  CHECK(problem.names() == std::vector<std::string>{"error", "params", "latency"});
+  moo::thread_pool_executor pool{{.threads = 3}};
+  const auto res = search.run_on(pool, problem);
+  CHECK(res.generations == 2);
+  for (std::size_t i = 0; i < res.genomes.size(); ++i) {
+    CHECK(res.objectives(i, 2) > 0.0);
+    CHECK(res.objectives(i, 2) < 1.0);
+  }
+}
