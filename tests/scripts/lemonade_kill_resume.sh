@@ -20,18 +20,29 @@ strip() { cut -d, -f1-7,9- "$1"; }
 "$demo" "${common[@]}" --out "$work/reference" >"$work/reference.log" || fail "the reference run failed"
 [[ -s $work/reference/front.csv ]] || fail "the reference run wrote no front"
 
+# Waits (up to ~120 s) until the log shows a generation line, then a random moment more.
+wait_for_progress() {
+  for _ in $(seq 1 1200); do
+    grep -q '^gen ' "$1" 2>/dev/null && { sleep "0.$((RANDOM % 10))"; return 0; }
+    sleep 0.1
+  done
+  fail "the demo printed no generation within 120 s"
+}
 for round in 1 2 3 4; do
   resume=()
   [[ -e $work/run/lemonade.ckpt ]] && resume=(--resume)
   "$demo" "${common[@]}" --out "$work/run" "${resume[@]}" >"$work/killed_$round.log" 2>&1 &
   pid=$!
-  sleep "0.$((RANDOM % 6 + 2))"
+  wait_for_progress "$work/killed_$round.log"
   kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" || true
+  wait "$pid" 2>/dev/null || true
+  [[ -e $work/run/lemonade.ckpt ]] || fail "no checkpoint after round $round"
 done
 resume=()
 [[ -e $work/run/lemonade.ckpt ]] && resume=(--resume)
 "$demo" "${common[@]}" --out "$work/run" "${resume[@]}" >"$work/final.log" || fail "the resumed run failed"
 cmp <(strip "$work/reference/front.csv") <(strip "$work/run/front.csv") || fail "front.csv differs"
 cmp "$work/reference/history.csv" "$work/run/history.csv" || fail "history.csv differs"
+grep -q '^gen ' "$work/final.log" || fail "the final run printed no generation"
+echo "lemonade_kill_resume: killed at: $(for r in 1 2 3 4; do grep '^gen' "$work/killed_$r.log" | tail -n 1 | cut -c1-7; done | tr '\n' ' ')"
 echo "lemonade_kill_resume: killed 4 times, resumed: front and history identical"
