@@ -265,3 +265,32 @@ TEST_CASE("distillation from the parent recovers a shrunk child") {
   CHECK(after >= before - 0.02);
   CHECK(after >= parent_acc - 0.15);
 }
+
+TEST_CASE("the sampler never returns a child whose output shape differs from its parent's") {
+  // A head without a linear layer: the last 1x1 convolution sets the classes, global pooling follows.
+  // Removing that convolution (or the pooling before it) would change the output; such children are
+  // redrawn and counted as reshaped (hardening issue, item 8).
+  moo::rng r(4200);
+  architecture a({1, 8, 8});
+  graph::node_id cur = a.add(train::conv2d({.in_channels = 1, .out_channels = 4, .kernel = 3, .padding = 1}, r), {a.input()});
+  cur = a.add(train::batch_norm({.channels = 4}), {cur});
+  cur = a.add(train::relu{}, {cur});
+  cur = a.add(train::conv2d({.in_channels = 4, .out_channels = 4, .kernel = 3, .padding = 1}, r), {cur});
+  cur = a.add(train::relu{}, {cur});
+  cur = a.add(train::conv2d({.in_channels = 4, .out_channels = 5, .kernel = 1}, r), {cur});
+  a.add(train::global_avg_pool{}, {cur});
+  a.validate();
+  morphism::operator_sampler only_remove;
+  only_remove.add(morphism::remove_layer{});
+  std::size_t reshaped = 0, children = 0;
+  for (int i = 0; i < 200; ++i) {
+    auto o = only_remove(a, r);
+    if (!o) continue;
+    ++children;
+    reshaped += o->reshaped;
+    CHECK(o->child.output_shape() == a.output_shape());
+  }
+  MESSAGE(children, " children, ", reshaped, " reshaped children redrawn");
+  CHECK(children > 0);
+  CHECK(reshaped > 0);
+}

@@ -1,7 +1,8 @@
 // Random morphisms for evolutionary search (Elsken et al. 2019, LEMONADE, Algorithm 1, line 9): draw an
 // applicable operator (uniformly or with user weights), a random site of it, build the child, and check
-// it. A child that is invalid or over an optional parameter or MAC cap is redrawn, so the search never
-// receives an invalid or oversized network and never crashes on one.
+// it. A child that is invalid, whose output shape differs from its parent's, or that is over an optional
+// parameter or MAC cap is redrawn, so the search never receives an invalid, reshaped or oversized network
+// and never crashes on one.
 #pragma once
 
 #include <cmath>
@@ -41,6 +42,7 @@ struct offspring {
   std::size_t attempts = 1;  // children built, including redrawn ones
   std::size_t over_cap = 0;  // children redrawn for exceeding a cap
   std::size_t refused = 0;   // draws where the operator threw or built an invalid graph (a bug if nonzero)
+  std::size_t reshaped = 0;  // children redrawn because their output shape differed from the parent's
 };
 
 // Draws random morphisms from a weighted set of operators.
@@ -80,7 +82,7 @@ class operator_sampler {
     std::vector<std::optional<std::vector<site>>> sites(entries_.size());
     std::vector<double> w(entries_.size());
     for (std::size_t i = 0; i < entries_.size(); ++i) w[i] = entries_[i].weight;
-    std::size_t attempts = 0, over_cap = 0, refused = 0;
+    std::size_t attempts = 0, over_cap = 0, refused = 0, reshaped = 0;
     while (attempts < opt_.max_attempts) {
       const auto i = draw(w, r);
       if (!i) return std::nullopt;
@@ -95,6 +97,12 @@ class operator_sampler {
       try {
         child = entries_[*i].apply(parent, s, r);
         child->validate();
+        // A child must compute the same kind of output as its parent (an approximate morphism that
+        // removes the last layer before the head could change it): such a site is not offered.
+        if (child->output_shape() != parent.output_shape()) {
+          ++reshaped;
+          continue;
+        }
       } catch (const moo::error&) {
         ++refused;  // never returned: redraw
         continue;
@@ -104,7 +112,7 @@ class operator_sampler {
         ++over_cap;
         continue;
       }
-      return offspring{std::move(*child), entries_[*i].name, s, entries_[*i].preserving, attempts, over_cap, refused};
+      return offspring{std::move(*child), entries_[*i].name, s, entries_[*i].preserving, attempts, over_cap, refused, reshaped};
     }
     return std::nullopt;
   }
