@@ -292,3 +292,43 @@ TEST_CASE("lemonade: measured latency as an objective, timed alone while other c
     CHECK(res.objectives(i, 2) < 1.0);
   }
 }
+
+namespace {
+// An expensive objective of the user's that fails on some networks (as a diverging training would).
+struct picky_error {
+  static constexpr bool cheap = false;
+  static constexpr std::string_view name = "picky";
+  const nt::dataset* data = nullptr;
+  double operator()(const nas::graph::architecture& a) const {
+    if (a.parameter_count() % 3 == 0) throw nas::training_diverged("loss is nan (picky_error)");
+    return nas::validation_error{.data = data}(a);
+  }
+};
+}  // namespace
+
+TEST_CASE("lemonade: a child that fails is dropped with its reason, the run goes on, nothing is lost") {
+  nt::set_num_threads(1);
+  fixture d;
+  auto o = tiny(17);
+  o.generations = 4;
+  o.initial = 4;
+  nas::lemonade search(o, picky_error{.data = &d.val}, nas::parameter_count{});
+  const auto problem = search.problem(d.train);
+  const auto dir = std::filesystem::temp_directory_path() / "moo_test_lemonade_rejected";
+  std::filesystem::remove_all(dir);
+  nas::search_report report{.out = dir, .names = problem.names(), .print = false, .plot = false};
+  const auto res = search.run(problem, report);
+  CHECK(res.generations == 4);
+  for (const auto& c : res.genomes) CHECK(c.net.parameter_count() % 3 != 0);
+  std::ifstream f(dir / "rejected.csv");
+  std::string line;
+  std::size_t rejected = 0;
+  std::getline(f, line);
+  while (std::getline(f, line)) {
+    CHECK(line.find("picky_error") != std::string::npos);
+    ++rejected;
+  }
+  MESSAGE(rejected, " children rejected, ", res.evaluations, " evaluated");
+  CHECK(rejected > 0);
+  std::filesystem::remove_all(dir);
+}
