@@ -30,6 +30,8 @@
 #include <nas/train/data.hpp>
 #include <nas/train/parallel.hpp>
 
+#include "args.hpp"
+
 #include <sys/resource.h>
 
 namespace {
@@ -65,52 +67,24 @@ struct timed_executor {
   }
 };
 
-std::string arg(int argc, char** argv, std::string_view name, std::string fallback) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (argv[i] == name) return argv[i + 1];
-  return fallback;
-}
-std::size_t arg(int argc, char** argv, std::string_view name, std::size_t fallback) {
-  return std::stoul(arg(argc, argv, name, std::to_string(fallback)));
-}
-double arg(int argc, char** argv, std::string_view name, double fallback) {
-  return std::stod(arg(argc, argv, name, std::to_string(fallback)));
-}
-bool flag(int argc, char** argv, std::string_view name) {
-  for (int i = 1; i < argc; ++i)
-    if (argv[i] == name) return true;
-  return false;
-}
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= s.size() && !s.empty()) {
-    const auto end = s.find(',', start);
-    out.push_back(s.substr(start, end == std::string::npos ? std::string::npos : end - start));
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) try {
   namespace nt = nas::train;
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
-  const double minutes = arg(argc, argv, "--minutes", 10.0);
-  const std::size_t seed = arg(argc, argv, "--seed", std::size_t{1});
-  const std::filesystem::path out = arg(argc, argv, "--out", std::string("out/lemonade"));
-  const std::size_t workers = arg(argc, argv, "--workers", std::size_t{2});
-  const bool resume = flag(argc, argv, "--resume");
+  const double minutes = example::arg_real(argc, argv, "--minutes", 10.0);
+  const std::size_t seed = example::arg(argc, argv, "--seed", std::size_t{1});
+  const std::filesystem::path out = example::arg(argc, argv, "--out", std::string("out/lemonade"));
+  const std::size_t workers = example::arg(argc, argv, "--workers", std::size_t{2});
+  const bool resume = example::flag(argc, argv, "--resume");
 
   // 1. Data: a training subset, a validation split from the training images (the search sees only
   //    these), and the test set, used once at the end for the front networks.
-  const std::size_t train_limit = arg(argc, argv, "--train-limit", std::size_t{12000});
-  const std::size_t validation = arg(argc, argv, "--validation", std::size_t{2000});
-  const auto data = nt::load_fashion_mnist(arg(argc, argv, "--data", std::string(nt::fashion_mnist_dir)),
+  const std::size_t train_limit = example::arg(argc, argv, "--train-limit", std::size_t{12000});
+  const std::size_t validation = example::arg(argc, argv, "--validation", std::size_t{2000});
+  const auto data = nt::load_fashion_mnist(example::arg(argc, argv, "--data", std::string(nt::fashion_mnist_dir)),
                                            {.limit = train_limit + validation},
-                                           {.limit = arg(argc, argv, "--test-limit", std::size_t{0})});
+                                           {.limit = example::arg(argc, argv, "--test-limit", std::size_t{0})});
   const auto [train, val] = nt::split(data.train, static_cast<double>(validation) / static_cast<double>(data.train.size()), seed);
   std::printf("Fashion-MNIST: %zu training, %zu validation, %zu test images\n", train.size(), val.size(), data.test.size());
 
@@ -121,16 +95,16 @@ int main(int argc, char** argv) try {
 
   // 3. The search: objectives as a compile-time list (error is expensive; params, MACs are cheap).
   nas::lemonade_options o{
-      .generations = arg(argc, argv, "--generations", std::size_t{1000000}),
-      .children = arg(argc, argv, "--children", std::size_t{16}),
-      .accepted = arg(argc, argv, "--accepted", std::size_t{4}),
-      .initial = arg(argc, argv, "--initial", std::size_t{4}),
+      .generations = example::arg(argc, argv, "--generations", std::size_t{1000000}),
+      .children = example::arg(argc, argv, "--children", std::size_t{16}),
+      .accepted = example::arg(argc, argv, "--accepted", std::size_t{4}),
+      .initial = example::arg(argc, argv, "--initial", std::size_t{4}),
       .seed = seed,
-      .operators = split_list(arg(argc, argv, "--operators", std::string())),
-      .caps = {.max_parameters = arg(argc, argv, "--max-params", std::size_t{300000})},
+      .operators = example::list(example::arg(argc, argv, "--operators", std::string())),
+      .caps = {.max_parameters = example::arg(argc, argv, "--max-params", std::size_t{300000})},
       .space = {.input = {1, 28, 28}, .classes = 10, .widths = {8, 16, 32}, .min_blocks = 2, .max_blocks = 3},
-      .training = {.epochs = arg(argc, argv, "--epochs", 1.0),
-                   .initial_epochs = arg(argc, argv, "--initial-epochs", 2.0),
+      .training = {.epochs = example::arg_real(argc, argv, "--epochs", 1.0),
+                   .initial_epochs = example::arg_real(argc, argv, "--initial-epochs", 2.0),
                    .distill = {.epochs = 0, .max_steps = 100},
                    .seed = seed}};
   nas::lemonade search(o, nas::validation_error{.data = &val}, nas::parameter_count{}, nas::mac_count{});
@@ -138,7 +112,7 @@ int main(int argc, char** argv) try {
   std::printf("LEMONADE: %zu children proposed, %zu trained per generation, %zu workers, budget %.1f min, out %s\n",
               o.children, o.accepted, workers, minutes, out.string().c_str());
 
-  const std::size_t max_children = arg(argc, argv, "--max-children", std::size_t{0});
+  const std::size_t max_children = example::arg(argc, argv, "--max-children", std::size_t{0});
   auto budget = moo::max_time{std::chrono::duration<double>(60.0 * minutes)} |
                       moo::max_evaluations{max_children == 0 ? std::size_t(-1) : max_children} |
                       moo::max_generations{o.generations};

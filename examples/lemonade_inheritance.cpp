@@ -17,16 +17,9 @@
 #include <nas/train/data.hpp>
 #include <nas/train/parallel.hpp>
 
-namespace {
+#include "args.hpp"
 
-std::string arg(int argc, char** argv, std::string_view name, std::string fallback) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (argv[i] == name) return argv[i + 1];
-  return fallback;
-}
-double num(int argc, char** argv, std::string_view name, double fallback) {
-  return std::stod(arg(argc, argv, name, std::to_string(fallback)));
-}
+namespace {
 
 // Trains c in quarter epochs (a fresh shuffle and cosine cycle each) until its validation accuracy is
 // at least `target`; returns the epochs used, or -1 if it did not get there within max_epochs.
@@ -48,17 +41,17 @@ double epochs_to_reach(nas::candidate c, double target, double max_epochs, const
 int main(int argc, char** argv) try {
   namespace nt = nas::train;
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
-  nt::set_num_threads(static_cast<std::size_t>(num(argc, argv, "--threads", 2)));
-  const auto seed = static_cast<std::uint64_t>(num(argc, argv, "--seed", 1));
-  const double max_epochs = num(argc, argv, "--max-epochs", 4.0);
-  const std::filesystem::path out = arg(argc, argv, "--out", std::string("out/lemonade_inheritance"));
-  const auto train_limit = static_cast<std::size_t>(num(argc, argv, "--train-limit", 12000));
-  const auto validation = static_cast<std::size_t>(num(argc, argv, "--validation", 2000));
-  const auto data = nt::load_fashion_mnist(arg(argc, argv, "--data", std::string(nt::fashion_mnist_dir)),
+  nt::set_num_threads(static_cast<std::size_t>(example::arg_real(argc, argv, "--threads", 2)));
+  const auto seed = static_cast<std::uint64_t>(example::arg_real(argc, argv, "--seed", 1));
+  const double max_epochs = example::arg_real(argc, argv, "--max-epochs", 4.0);
+  const std::filesystem::path out = example::arg(argc, argv, "--out", std::string("out/lemonade_inheritance"));
+  const auto train_limit = static_cast<std::size_t>(example::arg_real(argc, argv, "--train-limit", 12000));
+  const auto validation = static_cast<std::size_t>(example::arg_real(argc, argv, "--validation", 2000));
+  const auto data = nt::load_fashion_mnist(example::arg(argc, argv, "--data", std::string(nt::fashion_mnist_dir)),
                                            {.limit = train_limit + validation}, {.limit = 1});
   const auto [train, val] = nt::split(data.train, static_cast<double>(validation) / static_cast<double>(data.train.size()), seed);
   const nas::validation_error err{.data = &val};
-  const nas::training_options o{.initial_epochs = num(argc, argv, "--parent-epochs", 2.0),
+  const nas::training_options o{.initial_epochs = example::arg_real(argc, argv, "--parent-epochs", 2.0),
                                 .distill = {.epochs = 0, .max_steps = 100}, .seed = seed};
 
   moo::rng r(seed);

@@ -27,29 +27,9 @@
 #include <nas/train/data.hpp>
 #include <nas/train/parallel.hpp>
 
-namespace {
+#include "args.hpp"
 
-std::string arg(int argc, char** argv, std::string_view name, std::string fallback) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (argv[i] == name) return argv[i + 1];
-  return fallback;
-}
-std::size_t arg(int argc, char** argv, std::string_view name, std::size_t fallback) {
-  return std::stoul(arg(argc, argv, name, std::to_string(fallback)));
-}
-double arg(int argc, char** argv, std::string_view name, double fallback) {
-  return std::stod(arg(argc, argv, name, std::to_string(fallback)));
-}
-std::vector<std::string> list(const std::string& s) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  for (;;) {
-    const auto end = s.find(',', start);
-    out.push_back(s.substr(start, end == std::string::npos ? std::string::npos : end - start));
-    if (end == std::string::npos) return out;
-    start = end + 1;
-  }
-}
+namespace {
 
 // Hypervolume of (error, log10 params) of a result, reference (1, 6).
 double hv(const moo::result<nas::candidate>& res) {
@@ -66,36 +46,36 @@ double hv(const moo::result<nas::candidate>& res) {
 int main(int argc, char** argv) try {
   namespace nt = nas::train;
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
-  const std::filesystem::path out = arg(argc, argv, "--out", std::string("out/lemonade_study"));
-  const std::size_t train_limit = arg(argc, argv, "--train-limit", std::size_t{12000});
-  const std::size_t validation = arg(argc, argv, "--validation", std::size_t{2000});
-  const std::size_t max_children = arg(argc, argv, "--max-children", std::size_t{40});
-  const auto data = nt::load_fashion_mnist(arg(argc, argv, "--data", std::string(nt::fashion_mnist_dir)),
+  const std::filesystem::path out = example::arg(argc, argv, "--out", std::string("out/lemonade_study"));
+  const std::size_t train_limit = example::arg(argc, argv, "--train-limit", std::size_t{12000});
+  const std::size_t validation = example::arg(argc, argv, "--validation", std::size_t{2000});
+  const std::size_t max_children = example::arg(argc, argv, "--max-children", std::size_t{40});
+  const auto data = nt::load_fashion_mnist(example::arg(argc, argv, "--data", std::string(nt::fashion_mnist_dir)),
                                            {.limit = train_limit + validation}, {.limit = 1});
   const auto [train, val] = nt::split(data.train, static_cast<double>(validation) / static_cast<double>(data.train.size()), 1);
   nt::set_num_threads(1);
-  moo::thread_pool_executor pool{{.threads = arg(argc, argv, "--workers", std::size_t{2})}};
+  moo::thread_pool_executor pool{{.threads = example::arg(argc, argv, "--workers", std::size_t{2})}};
   std::filesystem::create_directories(out);
   std::string summary = "variant,seed,hypervolume,front_size,trained,generations,seconds,best_error,smallest_params\n";
   std::string fronts = "variant,seed,error,params\n";
   std::map<std::string, std::vector<double>> hvs;
 
-  for (const auto& seed_text : list(arg(argc, argv, "--seeds", std::string("1,2,3")))) {
+  for (const auto& seed_text : example::list(example::arg(argc, argv, "--seeds", std::string("1,2,3")))) {
     const std::uint64_t seed = std::stoull(seed_text);
     nas::lemonade_options o{
         .generations = 1000000,
-        .children = arg(argc, argv, "--children", std::size_t{16}),
-        .accepted = arg(argc, argv, "--accepted", std::size_t{4}),
-        .initial = arg(argc, argv, "--initial", std::size_t{4}),
+        .children = example::arg(argc, argv, "--children", std::size_t{16}),
+        .accepted = example::arg(argc, argv, "--accepted", std::size_t{4}),
+        .initial = example::arg(argc, argv, "--initial", std::size_t{4}),
         .seed = seed,
         .caps = {.max_parameters = 300000},
         .space = {.input = {1, 28, 28}, .classes = 10, .widths = {8, 16, 32}, .min_blocks = 2, .max_blocks = 3},
-        .training = {.epochs = arg(argc, argv, "--epochs", 1.0), .initial_epochs = arg(argc, argv, "--initial-epochs", 2.0),
+        .training = {.epochs = example::arg_real(argc, argv, "--epochs", 1.0), .initial_epochs = example::arg_real(argc, argv, "--initial-epochs", 2.0),
                      .distill = {.epochs = 0, .max_steps = 100}, .seed = seed}};
     nas::lemonade search(o, nas::validation_error{.data = &val}, nas::parameter_count{}, nas::mac_count{});
     const auto problem = search.problem(train);
     const auto lem = search.evolver();  // LEMONADE's options; the baselines swap policies in
-    for (const auto& variant : list(arg(argc, argv, "--variants", std::string("lemonade,scratch,random")))) {
+    for (const auto& variant : example::list(example::arg(argc, argv, "--variants", std::string("lemonade,scratch,random")))) {
       const auto dir = out / (variant + "_s" + seed_text);
       nas::search_report report{.out = dir, .names = problem.names(), .print = false, .plot = false};
       auto budget = moo::max_evaluations{o.initial + max_children};

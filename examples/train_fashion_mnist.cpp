@@ -15,17 +15,11 @@
 
 #include <nas/train/train.hpp>
 
+#include "args.hpp"
+
 namespace {
 
-std::string arg(int argc, char** argv, std::string_view name, std::string fallback) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (argv[i] == name) return argv[i + 1];
-  return fallback;
-}
-
-std::size_t arg(int argc, char** argv, std::string_view name, std::size_t fallback) {
-  return std::stoul(arg(argc, argv, name, std::to_string(fallback)));
-}
+using example::arg;
 
 // Peak resident memory of this process in MiB (Linux; 0 elsewhere).
 double peak_rss_mib() {

@@ -220,13 +220,14 @@ class evolution {
       drop[i] = 1;
     }
     std::vector<std::size_t> kept_rows;
+    matrix told;  // the kept rows, when some are rejected
     if (!rejected.empty()) {
       for (std::size_t i = 0; i < pending_.size(); ++i)
         if (!drop[i]) kept_rows.push_back(i);
-      objectives.select(kept_rows).require_finite("evolution::tell");
-    } else {
-      objectives.require_finite("evolution::tell");
+      told = objectives.select(kept_rows);
     }
+    const matrix& rows = rejected.empty() ? objectives : told;
+    rows.require_finite("evolution::tell");
     // From here on nothing throws before the state is changed, except the survival policy (checked).
     std::vector<genome_type>& batch = evaluated != nullptr ? *evaluated : pending_;
     if (!rejected.empty()) {
@@ -237,8 +238,6 @@ class evolution {
     } else if (evaluated != nullptr) {
       pending_ = std::move(*evaluated);
     }
-    const matrix told = rejected.empty() ? matrix{} : objectives.select(kept_rows);
-    const matrix& rows = rejected.empty() ? objectives : told;
     rejected_ += rejected.size();
     evaluations_ += rejected.size();
     if (rows.rows() == 0 && genomes_.empty()) {  // every initial genome failed: ask for a new batch

@@ -46,16 +46,18 @@ struct sequential_executor {
   // Returns one row of objectives per genome; throws evaluation_error if any evaluation threw.
   template <plain_problem P>
   matrix evaluate(const P& p, std::span<const genome_of<P>> genomes) const {
-    matrix out(genomes.size(), p.num_objectives());
-    std::vector<evaluation_error::failure> failures;
-    for (std::size_t i = 0; i < genomes.size(); ++i) detail::evaluate_one(p, genomes[i], i, out, failures);
-    detail::raise_failures(std::move(failures), std::move(out));
-    return out;
+    return evaluate_batch(p, genomes);
   }
 
   // Lamarckian: evaluates each genome in place (evaluation may change it, e.g. train its weights).
   template <lamarckian_problem P>
   matrix evaluate(const P& p, std::span<genome_of<P>> genomes) const {
+    return evaluate_batch(p, genomes);
+  }
+
+ private:
+  template <class P, class G>
+  static matrix evaluate_batch(const P& p, std::span<G> genomes) {
     matrix out(genomes.size(), p.num_objectives());
     std::vector<evaluation_error::failure> failures;
     for (std::size_t i = 0; i < genomes.size(); ++i) detail::evaluate_one(p, genomes[i], i, out, failures);

@@ -86,6 +86,7 @@ struct search_report {
   // Internal bookkeeping (ids already in history.csv, generations plotted); leave as is.
   std::set<std::string> seen_ = {};
   std::size_t generations_ = 0;
+  int gnuplot_ = -1;  // -1 unknown, 0 absent, 1 present (looked up once)
 
   template <class State>
   void on_start(const State& s, const moo::run_info& info) {
@@ -176,8 +177,9 @@ struct search_report {
     generations_ = g;
   }
 
-  void draw() const {
-    if (!detail::have_tool("gnuplot")) return;
+  void draw() {
+    if (gnuplot_ < 0) gnuplot_ = detail::have_tool("gnuplot") ? 1 : 0;
+    if (gnuplot_ == 0) return;
     std::ostringstream gp;
     gp << "set terminal pngcairo size 900,600 noenhanced\nset output '" << (out / "front.png").string() << "'\n"
        << "set logscale x\nset xlabel 'parameters'\nset ylabel 'validation error'\nset key outside right\n"
