@@ -128,6 +128,8 @@ struct inconsistent_state {
     v.setting("population", std::size_t{8});
     v.setting("offspring", std::size_t{8});
     v.setting("initial", std::size_t{8});
+    v.setting("space", moo::zdt1{}.space().description());
+    v.field("num_objectives", std::size_t{2});
     v.field("rng", moo::rng(1));
     v.field("genomes", std::vector<moo::real_genome>(8, moo::real_genome(30, 0.5)));
     v.field("objectives", moo::matrix(3, 2, 1.0));

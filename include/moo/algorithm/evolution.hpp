@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <string>
 #include <optional>
 #include <set>
 #include <tuple>
@@ -58,6 +59,18 @@ class evolution {
     if (offspring == 0 && population == std::numeric_limits<std::size_t>::max())
       throw value_error("evolution: an unbounded population needs an explicit number of offspring");
   }
+
+  // The number of objectives every tell() must give (from the problem: evolver::start(problem) sets
+  // it). Unset (0), the first tell fixes it. Refused if it contradicts the objectives already told.
+  void set_num_objectives(std::size_t m) {
+    if (m == 0) throw value_error("evolution::set_num_objectives: a problem needs at least one objective, got 0");
+    if (!objectives_.empty() && objectives_.cols() != m)
+      throw dimension_error(detail::message("evolution::set_num_objectives: ", m, " objectives, but the population has ",
+                                            objectives_.cols()));
+    num_objectives_ = m;
+  }
+  // The number of objectives per genome; 0 while unknown (nothing told and none set).
+  std::size_t num_objectives() const { return num_objectives_; }
 
   // The first batch: `seeds` (evaluated first, in order) and then sampled genomes up to `initial`
   // (0: as many as the population size). Only before the first ask().
@@ -209,9 +222,11 @@ class evolution {
     if (objectives.rows() != pending_.size())
       throw dimension_error(detail::message("evolution::tell: ", objectives.rows(), " rows of objectives for ",
                                             pending_.size(), " asked genomes"));
-    if (!objectives_.empty() && objectives.cols() != objectives_.cols())
-      throw dimension_error(detail::message("evolution::tell: ", objectives.cols(), " objectives, expected ",
-                                            objectives_.cols()));
+    if (objectives.cols() == 0)
+      throw dimension_error("evolution::tell: 0 objectives per genome; a problem needs at least one");
+    if (const std::size_t m = num_objectives_ != 0 ? num_objectives_ : objectives_.cols();
+        m != 0 && objectives.cols() != m)
+      throw dimension_error(detail::message("evolution::tell: ", objectives.cols(), " objectives, expected ", m));
     std::vector<char> drop(pending_.size(), 0);
     for (std::size_t i : rejected) {
       if (i >= pending_.size())
@@ -241,6 +256,7 @@ class evolution {
     rejected_ += rejected.size();
     evaluations_ += rejected.size();
     if (rows.rows() == 0 && genomes_.empty()) {  // every initial genome failed: ask for a new batch
+      if (num_objectives_ == 0) num_objectives_ = objectives.cols();
       pending_.clear();
       asked_ = false;
       return;
@@ -266,6 +282,7 @@ class evolution {
     ranking_ = std::move(s);
     evaluations_ += pending_.size();
     if (old > 0) ++generation_;
+    if (num_objectives_ == 0) num_objectives_ = objectives.cols();
     pending_.clear();
     asked_ = false;
   }
@@ -343,6 +360,9 @@ class evolution {
       throw error(detail::message("evolution state: ", n, " genomes for a population of ", population_size_));
     if (n > 0 && objectives_.cols() == 0)
       throw error(detail::message("evolution state: ", n, " genomes without objectives"));
+    if (n > 0 && num_objectives_ != 0 && objectives_.cols() != num_objectives_)
+      throw error(detail::message("evolution state: ", objectives_.cols(), " objectives per genome, ", num_objectives_,
+                                  " declared"));
     if (!asked_ && !pending_.empty())
       throw error(detail::message("evolution state: ", pending_.size(), " pending genomes but nothing asked"));
   }
@@ -363,6 +383,8 @@ class evolution {
     v.setting("population", self.population_size_);
     v.setting("offspring", self.offspring_size_);
     v.setting("initial", self.initial_size_);
+    v.setting("space", space_description(self.space_));
+    v.field("num_objectives", self.num_objectives_);
     v.field("rng", self.rng_);
     v.field("genomes", self.genomes_);
     v.field("objectives", self.objectives_);
@@ -380,6 +402,12 @@ class evolution {
     v.policy("survival", self.survival_);
     v.policy("mating", self.mating_);
     v.policy("screening", self.screening_);
+  }
+
+  // What a checkpoint records of the space: its description(), or "" (not checked) without one.
+  static std::string space_description(const Space& space) {
+    if constexpr (described_space<Space>) return std::string(space.description());
+    else return {};
   }
 
   std::vector<std::size_t> select_parents(std::size_t n) {
@@ -412,6 +440,7 @@ class evolution {
   std::vector<genome_type> seeds_;
   std::vector<genome_type> genomes_;
   matrix objectives_;
+  std::size_t num_objectives_ = 0;
   survivors ranking_;
   std::vector<genome_type> pending_;
   bool asked_ = false;

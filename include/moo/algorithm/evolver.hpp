@@ -98,13 +98,23 @@ struct evolver {
     return state;
   }
 
+  // A fresh ask/tell state for a problem: start(p.space(), seeds) that also knows p.num_objectives(),
+  // so a tell() with another number of objectives is refused from the first one on.
+  template <problem P>
+    requires(!search_space<P>) && variation_policy<Variation, std::remove_cvref_t<decltype(std::declval<const P&>().space())>>
+  auto start(const P& p, std::vector<genome_of<P>> seeds = {}) const {
+    auto state = start(p.space(), std::move(seeds));
+    state.set_num_objectives(p.num_objectives());
+    return state;
+  }
+
   // Runs on p, evaluating with ex, until a termination argument (or, without one, opts.generations)
   // says done; `args` are terminations, callbacks, at most one moo::checkpoint and at most one
   // moo::initial_genomes (seeds of the first batch), in any order.
   template <problem P, class Executor, class... Args>
     requires executor_for<Executor, P>
   result<genome_of<P>> run_on(Executor& ex, const P& p, Args&&... args) const {
-    auto state = start(p.space(), initial_of<genome_of<P>>(args...));
+    auto state = start(p, initial_of<genome_of<P>>(args...));
     return continue_run(state, ex, p, args...);
   }
 
@@ -122,8 +132,12 @@ struct evolver {
     requires executor_for<Executor, P>
   result<genome_of<P>> resume_on(const std::filesystem::path& path, Executor& ex, const P& p,
                                  Args&&... args) const {
-    auto state = start(p.space(), initial_of<genome_of<P>>(args...));
+    auto state = start(p, initial_of<genome_of<P>>(args...));
     io::load_checkpoint(path, state, args...);
+    if (state.num_objectives() != 0 && state.num_objectives() != p.num_objectives())
+      io::detail::refuse(path, detail::message("it was written for ", state.num_objectives(),
+                                               " objectives, this problem has ", p.num_objectives()));
+    if (state.num_objectives() == 0) state.set_num_objectives(p.num_objectives());
     return continue_run(state, ex, p, args...);
   }
 

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <optional>
 #include <span>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -33,6 +34,14 @@ concept problem = requires(const P& p) {
   p.space();
 } && search_space<std::remove_cvref_t<decltype(std::declval<const P&>().space())>> &&
     requires(const P& p, typename P::genome_type& x, std::span<double> out) { p.evaluate(x, out); };
+
+// A search space that describes itself (optional): description() is equal for two spaces exactly when
+// their genomes fit each other (genome length, bounds, input shape). A checkpoint stores it, and a
+// resume with a space of another description is refused instead of failing later.
+template <class S>
+concept described_space = search_space<S> && requires(const S& s) {
+  { s.description() } -> std::convertible_to<std::string>;
+};
 
 template <problem P>
 using genome_of = typename P::genome_type;

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
+#include "moo/core/describe.hpp"
 #include "moo/core/error.hpp"
 #include "moo/core/rng.hpp"
 
@@ -31,6 +33,12 @@ struct integer_space {
   }
 
   std::size_t size() const { return lower.size(); }
+
+  // The space as checkpoints record it: the number of genes and every bound, exactly.
+  std::string description() const {
+    return "integer_space of " + std::to_string(lower.size()) + " genes, lower " + detail::describe(lower) + ", upper " +
+           detail::describe(upper);
+  }
 
   // Each gene uniform over its lower..upper, both included.
   integer_genome sample(rng& r) const {

@@ -3,8 +3,10 @@
 
 #include <cmath>
 #include <cstddef>
+#include <string>
 #include <vector>
 
+#include "moo/core/describe.hpp"
 #include "moo/core/error.hpp"
 #include "moo/core/rng.hpp"
 
@@ -31,6 +33,12 @@ struct real_space {
   }
 
   std::size_t size() const { return lower.size(); }
+
+  // The space as checkpoints record it: the number of variables and every bound, exactly.
+  std::string description() const {
+    return "real_space of " + std::to_string(lower.size()) + " variables, lower " + detail::describe(lower) + ", upper " +
+           detail::describe(upper);
+  }
 
   real_genome sample(rng& r) const {
     real_genome x(lower.size());

@@ -28,7 +28,7 @@
 namespace moo::io {
 
 inline constexpr std::string_view checkpoint_magic{"MOOCKPT\x1a", 8};
-inline constexpr std::uint32_t checkpoint_version = 1;
+inline constexpr std::uint32_t checkpoint_version = 2;  // 2: the space description and the number of objectives
 inline constexpr std::size_t checkpoint_header_size = 8 + 4 + 8 + 8;
 
 // FNV-1a, 64 bits (Fowler, Noll & Vo): the checksum over a checkpoint's payload.
@@ -128,14 +128,33 @@ constexpr std::size_t count_stateful() {
   return (std::size_t{0} + ... + (stateful<std::remove_cvref_t<Extra>> ? 1 : 0));
 }
 
-[[noreturn]] inline void refuse(const std::filesystem::path& path, const std::string& what) {
-  std::string msg = moo::detail::message("checkpoint '", path.string(), "' is refused: ", what);
+// Throws io_error naming the checkpoint `path` and what is wrong with it.
+[[noreturn]] inline void refuse_only(const std::filesystem::path& path, const std::string& what) {
+  throw io_error(moo::detail::message("checkpoint '", path.string(), "' is refused: ", what));
+}
+
+inline std::string_view checked_payload_of(std::string_view bytes, const std::filesystem::path& source);
+
+// What a refusal can say about "<path>.prev": intact (it passes its own header and checksum checks, so a
+// resume from it can be tried), damaged too (and why), or nothing when there is none.
+inline std::string previous_checkpoint_status(const std::filesystem::path& path) {
   auto prev = path;
   prev += ".prev";
   std::error_code ec;
-  if (std::filesystem::exists(prev, ec))
-    msg += moo::detail::message(" (the previous checkpoint '", prev.string(), "' is intact)");
-  throw io_error(msg);
+  if (!std::filesystem::exists(prev, ec)) return {};
+  try {
+    const std::string bytes = read_file(prev);
+    checked_payload_of(bytes, prev);
+    return moo::detail::message(" (the previous checkpoint '", prev.string(), "' is intact: it passes its header and checksum checks)");
+  } catch (const std::exception& e) {
+    return moo::detail::message(" (the previous checkpoint is damaged too: ", e.what(), ")");
+  }
+}
+
+// As refuse_only, adding whether "<path>.prev" is intact.
+[[noreturn]] inline void refuse(const std::filesystem::path& path, const std::string& what) {
+  throw io_error(moo::detail::message("checkpoint '", path.string(), "' is refused: ", what,
+                                      previous_checkpoint_status(path)));
 }
 
 // The payload of a checkpoint (everything after the header), built once in memory.
@@ -161,29 +180,38 @@ inline std::string checkpoint_header(std::string_view payload) {
 
 // The payload of checkpoint bytes after checking the header (magic, version, length, checksum); refuses
 // the bytes naming `source` otherwise. The result views `bytes`.
-inline std::string_view checked_payload(std::string_view bytes, const std::filesystem::path& source) {
+inline std::string_view checked_payload_of(std::string_view bytes, const std::filesystem::path& source) {
   if (bytes.size() < checkpoint_header_size)
-    refuse(source, moo::detail::message("truncated: ", bytes.size(), " bytes, shorter than the ",
+    refuse_only(source, moo::detail::message("truncated: ", bytes.size(), " bytes, shorter than the ",
                                         checkpoint_header_size, "-byte header"));
   if (bytes.substr(0, checkpoint_magic.size()) != checkpoint_magic)
-    refuse(source, "not a moo checkpoint (bad magic header)");
+    refuse_only(source, "not a moo checkpoint (bad magic header)");
   view_istream header(bytes.substr(checkpoint_magic.size(), checkpoint_header_size - checkpoint_magic.size()));
   const auto version = read_le<std::uint32_t>(header, "the version");
   const auto length = read_le<std::uint64_t>(header, "the payload length");
   const auto checksum = read_le<std::uint64_t>(header, "the checksum");
   if (version != checkpoint_version)
-    refuse(source, moo::detail::message("format version ", version, ", this build reads version ",
+    refuse_only(source, moo::detail::message("format version ", version, ", this build reads version ",
                                         checkpoint_version));
   const std::size_t have = bytes.size() - checkpoint_header_size;
   if (have < length)
-    refuse(source, moo::detail::message("truncated: the header announces ", length,
+    refuse_only(source, moo::detail::message("truncated: the header announces ", length,
                                         " payload bytes, the file holds ", have));
   if (have > length)
-    refuse(source, moo::detail::message("corrupted: ", have - length,
+    refuse_only(source, moo::detail::message("corrupted: ", have - length,
                                         " bytes after the announced payload of ", length));
   const std::string_view body = bytes.substr(checkpoint_header_size);
-  if (fnv1a64(body) != checksum) refuse(source, "corrupted: the payload does not match its checksum");
+  if (fnv1a64(body) != checksum) refuse_only(source, "corrupted: the payload does not match its checksum");
   return body;
+}
+
+// checked_payload_of, saying on refusal whether "<source>.prev" is intact.
+inline std::string_view checked_payload(std::string_view bytes, const std::filesystem::path& source) {
+  try {
+    return checked_payload_of(bytes, source);
+  } catch (const io_error& e) {
+    throw io_error(e.what() + previous_checkpoint_status(source));
+  }
 }
 
 }  // namespace detail
@@ -271,6 +299,7 @@ void decode_checkpoint(std::string_view bytes, const std::filesystem::path& sour
 // "<path>.prev" first, so a good checkpoint exists at every moment. The payload is held in memory once.
 template <class State, class... Extra>
 void save_checkpoint(const std::filesystem::path& path, const State& state, const Extra&... extra) {
+  detail::require_not_directory(path, "write the checkpoint");
   const std::string body = detail::checkpoint_payload(state, extra...);
   const std::string header = detail::checkpoint_header(body);
   std::error_code ec;
@@ -292,7 +321,12 @@ void save_checkpoint(const std::filesystem::path& path, const State& state, cons
 // file is read into memory once and parsed in place.
 template <class State, class... Extra>
 void load_checkpoint(const std::filesystem::path& path, State& state, Extra&... extra) {
-  const std::string bytes = read_file(path);
+  std::string bytes;
+  try {
+    bytes = read_file(path);
+  } catch (const io_error& e) {
+    detail::refuse(path, e.what());
+  }
   decode_checkpoint(bytes, path, state, extra...);
 }
 

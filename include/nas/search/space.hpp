@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "moo/core/error.hpp"
@@ -65,6 +66,13 @@ class network_space {
     a.add(train::linear({.in_features = c, .out_features = opt_.classes}, r), {cur}, "classifier");
     a.validate();
     return a;
+  }
+
+  // The space as checkpoints record it: the input shape and the number of classes, which every network
+  // of a population must share (a resume with another input or class count is refused).
+  std::string description() const {
+    return moo::detail::message("network_space, input ", opt_.input[0], "x", opt_.input[1], "x", opt_.input[2],
+                                ", classes ", opt_.classes);
   }
 
   // A random trivial network with a random id, ready to be trained.
