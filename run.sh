@@ -2,7 +2,8 @@
 # One entry point for a fresh Debian 12 machine: installs what is missing, configures, builds, runs.
 #   ./run.sh demo     set up, build and run the main job: LEMONADE on Fashion-MNIST (~10 min, 2 cores;
 #                     options after `demo` go to it, e.g. --minutes 60 --seed 2 --out out/run2 --resume)
-#   ./run.sh test     set up, build and run the whole test suite
+#   ./run.sh test     set up, build and run the whole test suite, then again under ASan + UBSan
+#   ./run.sh sanitize only the ASan + UBSan build and run of the test suite (build-asan/)
 #   ./run.sh bench    set up, build and run the benchmarks (bench/README.md)
 #   ./run.sh setup    only install the Debian packages the project needs
 #   ./run.sh build    only configure and build
@@ -10,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 BUILD_DIR=${BUILD_DIR:-build}
+SANITIZE_DIR=${SANITIZE_DIR:-build-asan}
 JOBS=${JOBS:-$(nproc)}
 
 # Debian packages the project needs: libraries, tools, the data set. Benchmarks add the baselines.
@@ -38,6 +40,16 @@ configure_and_build() {
   cmake --build "$BUILD_DIR" -j "$JOBS" "${@:2}"
 }
 
+# The whole suite once more, built with AddressSanitizer + UndefinedBehaviorSanitizer (-O1, every
+# finding aborts the test): a second build tree, without the compile-only header and install checks.
+sanitize() {
+  cmake -S . -B "$SANITIZE_DIR" -DCMAKE_BUILD_TYPE=Release -DMOO_SANITIZE=ON -DMOO_BUILD_BENCHMARKS=OFF
+  cmake --build "$SANITIZE_DIR" -j "$JOBS"
+  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:check_initialization_order=1} \
+  UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
+    ctest --test-dir "$SANITIZE_DIR" --output-on-failure -j "$JOBS" "$@"
+}
+
 cmd=${1:-help}
 shift || true
 case "$cmd" in
@@ -50,7 +62,12 @@ case "$cmd" in
     configure_and_build OFF
     # mpirun refuses root unless told; CI runs as root.
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-    ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" "$@" ;;
+    ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" "$@"
+    [[ ${MOO_SKIP_SANITIZE:-0} == 1 ]] || sanitize "$@" ;;
+  sanitize)
+    install_missing "${PACKAGES[@]}"
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    sanitize "$@" ;;
   demo)
     install_missing "${PACKAGES[@]}"
     configure_and_build OFF --target lemonade_fashion_mnist
