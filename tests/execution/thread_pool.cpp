@@ -141,3 +141,27 @@ TEST_CASE("thread pool: failures name their genomes in index order; the batch's 
   CHECK(pool.evaluate(moo::zdt1{}, std::span<const moo::real_genome>(ok)) ==
         moo::sequential_executor{}.evaluate(moo::zdt1{}, std::span<const moo::real_genome>(ok)));
 }
+
+namespace {
+
+// ZDT1 whose evaluation evaluates a small inner batch on the same executor (as a search inside a search).
+struct recursive : moo::zdt1 {
+  moo::thread_pool_executor* pool = nullptr;
+  void evaluate(std::span<const double> x, std::span<double> f) const {
+    const std::vector<moo::real_genome> inner(3, moo::real_genome(x.begin(), x.end()));
+    const auto g = pool->evaluate(moo::zdt1{}, std::span<const moo::real_genome>(inner));
+    f[0] = g[2][0];
+    f[1] = g[2][1];
+  }
+};
+
+}  // namespace
+
+TEST_CASE("thread pool: an evaluation may use the executor itself (runs serially, no deadlock)") {
+  moo::thread_pool_executor pool{{.threads = 3}};
+  recursive p;
+  p.pool = &pool;
+  const auto xs = sample(40, 8);
+  CHECK(pool.evaluate(p, std::span<const moo::real_genome>(xs)) ==
+        moo::sequential_executor{}.evaluate(moo::zdt1{}, std::span<const moo::real_genome>(xs)));
+}

@@ -4,17 +4,30 @@
 // Lamarckian problems, that evaluated genomes come back changed exactly as the sequential executor leaves
 // them (real vectors and a user genome type, a whole NSGA-II run), failed ones unchanged; and that byte
 // messages longer than options.max_message travel in pieces.
-// Exit status 0 when every check passes on rank 0.
+// With a scenario argument it checks failures instead, each run ending with a verdict gathered from every
+// rank (ctest runs each under `timeout`, so a hang fails):
+//   evaluation-failure  evaluations throw on the workers: evaluation_error on rank 0 with NaN rows and the
+//                       other results kept, the executor still usable; a run failing on rank 0 ends serve()
+//                       with an error on every worker
+//   serve-failure       a worker's serve() itself throws (a genome that cannot be read, an evaluated genome
+//                       that cannot be written): rank 0 drains the chunks in flight and throws, every other
+//                       worker's serve() throws, nothing stale is left for a new executor
+//   root-failure        rank 0 throws while handing out chunks: the chunks in flight are drained, the
+//                       executor stays usable and gives the sequential results
+// Exit status 0 when every check passes (on rank 0; on every rank for a scenario).
 #include <array>
+#include <chrono>
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <new>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -28,11 +41,15 @@
 namespace {
 
 int failures = 0;
+int world_rank = 0;
 
 void check(bool ok, const std::string& what) {
-  std::printf("%s: %s\n", ok ? "ok  " : "FAIL", what.c_str());
+  std::printf("%s: rank %d: %s\n", ok ? "ok  " : "FAIL", world_rank, what.c_str());
+  std::fflush(stdout);
   if (!ok) ++failures;
 }
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 // Bitwise equality of two objective sets (NaN rows of failed evaluations compare equal).
 bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
@@ -159,21 +176,207 @@ std::vector<G> sample(const auto& space, std::size_t n, std::uint64_t seed) {
 template <>
 struct moo::io::serializer<tagged_genome> {
   static void write(std::ostream& os, const tagged_genome& g) {
+    if (g.tag == "!write") throw std::bad_alloc();
     moo::io::write(os, g.x);
     moo::io::write(os, g.tag);
   }
+  // The failure scenarios inject a failure inside serve(): a genome tagged "!read" cannot be read back, one
+  // tagged "!write" cannot be written (as if memory ran out).
   static tagged_genome read(std::istream& is) {
     tagged_genome g;
     g.x = moo::io::read<std::vector<double>>(is);
     g.tag = moo::io::read<std::string>(is);
+    if (g.tag == "!read") throw std::bad_alloc();
     return g;
   }
 };
 
 static_assert(moo::lamarckian_executor<moo::mpi_executor, growing_tag_problem>);
 
-int main(int argc, char** argv) try {
-  moo::mpi_environment env(argc, argv);
+namespace {
+
+// Objectives (x_0, x_1) of a tagged genome; a genome tagged "slow" takes 300 ms, so that its chunk is still
+// in flight when another rank fails. Evaluation reads the genome only.
+struct poison_problem {
+  using genome_type = tagged_genome;
+  std::size_t num_objectives() const { return 2; }
+  tagged_space space() const { return {}; }
+  void evaluate(const tagged_genome& g, std::span<double> f) const {
+    if (g.tag == "slow") std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    f[0] = g.x[0];
+    f[1] = g.x[1];
+  }
+};
+
+// Lamarckian: evaluation halves x_0 and renames a genome tagged "?write" to "!write", which its worker then
+// cannot send back.
+struct poison_lamarckian_problem {
+  using genome_type = tagged_genome;
+  std::size_t num_objectives() const { return 2; }
+  tagged_space space() const { return {}; }
+  void evaluate(tagged_genome& g, std::span<double> f) const {
+    if (g.tag == "slow") std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    g.x[0] *= 0.5;
+    if (g.tag == "?write") g.tag = "!write";
+    f[0] = g.x[0];
+    f[1] = g.x[1];
+  }
+};
+
+// ZDT1 that fails for x_0 > 0.8 with a std::exception and for x_0 < 0.05 with something else.
+struct very_fragile : moo::zdt1 {
+  very_fragile() : moo::zdt1() {}
+  void evaluate(std::span<const double> x, std::span<double> f) const {
+    if (x[0] > 0.8) throw std::runtime_error("simulated crash on a worker");
+    if (x[0] < 0.05) throw 42;
+    moo::zdt1::evaluate(x, f);
+  }
+};
+
+std::vector<tagged_genome> tagged_batch(std::size_t n, std::uint64_t seed,
+                                        const std::vector<std::pair<std::size_t, std::string>>& tags) {
+  auto xs = sample<tagged_genome>(tagged_space{}, n, seed);
+  for (const auto& [i, tag] : tags) xs[i].tag = tag;
+  return xs;
+}
+
+// Runs f(); returns the message of the exception it throws ("" if none), prefixed with its kind.
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const moo::mpi_error& e) {
+    return std::string("mpi_error: ") + e.what();
+  } catch (const std::bad_alloc& e) {
+    return std::string("bad_alloc: ") + e.what();
+  } catch (const std::exception& e) {
+    return std::string("exception: ") + e.what();
+  }
+  return "";
+}
+
+// evaluation-failure: evaluations throw on the workers.
+void evaluation_failure() {
+  const moo::nsga2 algo{{.population = 40, .generations = 20, .seed = 5}};
+  if (world_rank != 0) {
+    moo::mpi_executor ex;
+    const auto what = error_of([&] { ex.serve(very_fragile{}); });
+    std::printf("      rank %d: %s\n", world_rank, what.c_str());
+    check(contains(what, "mpi_error") && contains(what, "rank 0"),
+          "serve() throws mpi_error when rank 0's executor is destroyed by an exception");
+    return;
+  }
+  std::string run_error;
+  try {
+    moo::mpi_executor ex{{.chunk = 3}};
+    const auto xs = sample<moo::real_genome>(very_fragile{}.space(), 60, 9);
+    std::string seq_what, mpi_what;
+    std::vector<double> seq_f, mpi_f;
+    try {
+      moo::sequential_executor{}.evaluate(very_fragile{}, std::span<const moo::real_genome>(xs));
+    } catch (const moo::evaluation_error& e) {
+      seq_what = e.what();
+      seq_f = e.objectives();
+    }
+    try {
+      ex.evaluate(very_fragile{}, std::span<const moo::real_genome>(xs));
+    } catch (const moo::evaluation_error& e) {
+      mpi_what = e.what();
+      mpi_f = e.objectives();
+    }
+    check(contains(seq_what, "unknown exception") && contains(seq_what, "simulated crash"),
+          "the batch fails with both kinds of exception");
+    check(!mpi_what.empty() && mpi_what == seq_what,
+          "evaluation_error names the same genomes and messages as the sequential executor");
+    check(same_bits(mpi_f, seq_f), "failed rows are NaN, the batch's other results are kept");
+    std::vector<moo::real_genome> fine;
+    for (const auto& x : xs)
+      if (x[0] >= 0.05 && x[0] <= 0.8) fine.push_back(x);
+    check(ex.evaluate(very_fragile{}, std::span<const moo::real_genome>(fine)) ==
+              moo::sequential_executor{}.evaluate(very_fragile{}, std::span<const moo::real_genome>(fine)),
+          "the executor stays usable after a failing batch");
+    algo.run_on(ex, very_fragile{});  // fails in the first generation; the executor dies with the exception
+  } catch (const moo::evaluation_error& e) {
+    run_error = e.what();
+  }
+  check(!run_error.empty(), "an NSGA-II run whose evaluations fail throws evaluation_error on rank 0");
+}
+
+// serve-failure: a worker's serve() throws; every rank must end with an error and nothing stale remains.
+void serve_failure() {
+  // 1. A genome that a worker cannot read (plain problem), while another chunk is in flight.
+  // 2. A genome that a worker cannot send back after evaluating it (Lamarckian).
+  for (const bool lamarckian : {false, true}) {
+    const std::string stage = lamarckian ? "Lamarckian, write: " : "plain, read: ";
+    auto xs = tagged_batch(8, 11, {{0, "slow"}, {1, lamarckian ? "?write" : "!read"}, {2, "slow"}});
+    moo::mpi_executor ex{{.chunk = 1}};
+    if (world_rank != 0) {
+      const auto what = error_of([&] {
+        if (lamarckian) ex.serve(poison_lamarckian_problem{});
+        else ex.serve(poison_problem{});
+      });
+      std::printf("      rank %d: %s%s\n", world_rank, stage.c_str(), what.c_str());
+      check(contains(what, "bad_alloc") || (contains(what, "mpi_error") && contains(what, "failed")),
+            stage + "serve() ends with the worker's own error or with mpi_error naming the failed rank");
+      const auto again = error_of([&] { ex.serve(poison_problem{}); });
+      check(contains(again, "mpi_error"), stage + "the executor is shut down on the worker: serve() throws again");
+    } else {
+      const auto what = error_of([&] {
+        if (lamarckian) ex.evaluate(poison_lamarckian_problem{}, std::span<tagged_genome>(xs));
+        else ex.evaluate(poison_problem{}, std::span<const tagged_genome>(xs));
+      });
+      std::printf("      rank 0: %s%s\n", stage.c_str(), what.c_str());
+      check(contains(what, "mpi_error") && contains(what, "std::bad_alloc") && contains(what, "rank "),
+            stage + "rank 0 throws mpi_error naming the failed rank and its error");
+      const auto again = error_of([&] { ex.evaluate(poison_problem{}, std::span<const tagged_genome>(xs)); });
+      check(contains(again, "mpi_error") && contains(again, "shut down"),
+            stage + "the executor is shut down: a later evaluate() throws mpi_error");
+    }
+    // A new executor finds no stale message on any rank: its results equal the sequential executor's.
+    moo::mpi_executor fresh{{.chunk = 1}};
+    const auto clean = tagged_batch(12, 12, {});
+    if (world_rank != 0) {
+      const auto what = error_of([&] { fresh.serve(poison_problem{}); });
+      check(what.empty(), stage + "a new executor serves normally afterwards");
+    } else {
+      const auto f = fresh.evaluate(poison_problem{}, std::span<const tagged_genome>(clean));
+      check(f == moo::sequential_executor{}.evaluate(poison_problem{}, std::span<const tagged_genome>(clean)),
+            stage + "a new executor afterwards gives the sequential results (nothing stale was left)");
+      fresh.stop_workers();
+    }
+  }
+}
+
+// root-failure: rank 0 throws (a genome it cannot write) while other chunks are in flight.
+void root_failure() {
+  moo::mpi_executor ex{{.chunk = 1}};
+  if (world_rank != 0) {
+    const auto what = error_of([&] { ex.serve(poison_problem{}); });
+    check(what.empty(), "serve() returns normally: rank 0's failure was its own, the executor goes on");
+    return;
+  }
+  const auto xs = tagged_batch(8, 13, {{0, "slow"}, {1, "slow"}, {2, "!write"}, {3, "slow"}});
+  const auto what = error_of([&] { ex.evaluate(poison_problem{}, std::span<const tagged_genome>(xs)); });
+  std::printf("      rank 0: %s\n", what.c_str());
+  check(contains(what, "bad_alloc"), "rank 0's own exception comes out of evaluate()");
+  for (std::uint64_t seed : {14, 15}) {
+    const auto clean = tagged_batch(10, seed, {{0, "slow"}});
+    const auto seq = moo::sequential_executor{}.evaluate(poison_problem{}, std::span<const tagged_genome>(clean));
+    std::string err;
+    moo::matrix f;
+    try {
+      f = ex.evaluate(poison_problem{}, std::span<const tagged_genome>(clean));
+    } catch (const std::exception& e) {
+      err = e.what();
+    }
+    check(err.empty() && f == seq, "the executor stays usable: the next batch equals the sequential results " + err);
+  }
+  ex.stop_workers();
+}
+
+}  // namespace
+
+int result_checks() {
   moo::mpi_executor ex;
   const std::uint64_t seed = 3;
   const std::filesystem::path ckpt = std::filesystem::temp_directory_path() / "moo_mpi_executor_check.ckpt";
@@ -355,6 +558,28 @@ int main(int argc, char** argv) try {
   }
   std::printf("mpi_executor_check: %s (%d failed)\n", failures == 0 ? "PASS" : "FAIL", failures);
   return failures == 0 ? 0 : 1;
+}
+
+int main(int argc, char** argv) try {
+  moo::mpi_environment env(argc, argv);
+  MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
+  const std::string scenario = argc > 1 ? argv[1] : "";
+  if (scenario.empty()) return result_checks();
+  if (scenario == "evaluation-failure") {
+    evaluation_failure();
+  } else if (scenario == "serve-failure") {
+    serve_failure();
+  } else if (scenario == "root-failure") {
+    root_failure();
+  } else {
+    std::fprintf(stderr, "mpi_executor_check: unknown scenario %s\n", scenario.c_str());
+    return 2;
+  }
+  int mine = failures, all = 0;
+  MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+  if (world_rank == 0)
+    std::printf("mpi_executor_check %s: %s (%d failed)\n", scenario.c_str(), all == 0 ? "PASS" : "FAIL", all);
+  return all == 0 ? 0 : 1;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "mpi_executor_check: %s\n", e.what());
   return 1;
