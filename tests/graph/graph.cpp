@@ -373,3 +373,102 @@ TEST_CASE("convex_merge: forward and a backward that matches central finite diff
   CHECK(m.parameters().size() == 1);
   CHECK(!m.parameters()[0].decay);
 }
+
+namespace {
+
+// A graph file with the given input shape and one node (fields as JSON members) named "n".
+std::string one_node_json(const std::string& input_shape, const std::string& fields) {
+  return "{\"format\": \"moo-nas-architecture\", \"version\": 1, \"input_shape\": " + input_shape +
+         ", \"input\": \"input\", \"output\": \"n\", \"nodes\": [{\"name\": \"n\", \"inputs\": [\"input\"], " + fields +
+         "}]}";
+}
+
+// The message of the io_error that from_json throws for `text` ("" when it loads).
+std::string load_error(const std::string& text) {
+  try {
+    (void)graph::from_json(text, "hostile.json");
+  } catch (const moo::io_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("graph JSON: size products that wrap or exceed the cap are refused before any layer is built") {
+  // Each field is within 2^24, but in * k * k = 2^24 * 2^20 * 2^20 = 2^64 wraps to 0: this loaded, and
+  // forward then divided by the zero fan-in (SIGFPE).
+  std::string m = load_error(one_node_json(
+      "[16777216, 1, 1]", "\"kind\": \"conv2d\", \"in_channels\": 16777216, \"out_channels\": 1, \"kernel\": 1048576, "
+                          "\"padding\": 524288, \"bias\": false"));
+  MESSAGE(m);
+  CHECK(m.find("hostile.json") != std::string::npos);
+  CHECK(m.find("node 'n'") != std::string::npos);
+  CHECK(m.find("kernel") != std::string::npos);
+  CHECK(m.find("in_channels") != std::string::npos);
+  // A weight matrix of 2^48 values.
+  m = load_error(one_node_json("[1, 1, 1]", "\"kind\": \"linear\", \"in_features\": 16777216, \"out_features\": 16777216"));
+  MESSAGE(m);
+  CHECK(m.find("node 'n'") != std::string::npos);
+  CHECK(m.find("in_features") != std::string::npos);
+  // An input of 2^72 values per image (2^24 per dimension).
+  m = load_error(one_node_json("[16777216, 16777216, 16777216]", "\"kind\": \"relu\""));
+  MESSAGE(m);
+  CHECK(m.find("input_shape") != std::string::npos);
+  // A small layer whose padding makes an output of 2^14 x (2^25 + 1)^2 values (2^64 + ...: wraps).
+  m = load_error(one_node_json(
+      "[1, 1, 1]", "\"kind\": \"conv2d\", \"in_channels\": 1, \"out_channels\": 16384, \"kernel\": 1, \"padding\": 16777216"));
+  MESSAGE(m);
+  CHECK(m.find("'n'") != std::string::npos);
+  CHECK(m.find("output") != std::string::npos);
+  // An input of exactly 2^28 values is allowed; a padded pooling that grows it past the cap is not.
+  m = load_error(one_node_json("[1, 16384, 16384]", "\"kind\": \"max_pool2d\", \"kernel\": 2, \"stride\": 1, \"padding\": 1"));
+  CHECK(m.find("'n'") != std::string::npos);
+  CHECK(m.find("[1, 1, 16385, 16385]") != std::string::npos);
+  CHECK(load_error(one_node_json("[1, 16384, 16384]", "\"kind\": \"max_pool2d\", \"kernel\": 2")) == "");
+  // Sane sizes still load.
+  CHECK(load_error(one_node_json("[3, 32, 32]", "\"kind\": \"conv2d\", \"in_channels\": 3, \"out_channels\": 64, "
+                                                "\"kernel\": 3, \"padding\": 1")) == "");
+}
+
+TEST_CASE("graph JSON: batch-norm eps and momentum must be finite and in range; floats must fit a float") {
+  auto bn = [](const std::string& extra) {
+    return load_error(one_node_json("[4, 2, 2]", "\"kind\": \"batch_norm\", \"channels\": 4" + extra));
+  };
+  CHECK(bn("") == "");
+  CHECK(bn(", \"eps\": 0.001, \"momentum\": 0") == "");
+  CHECK(bn(", \"eps\": 1, \"momentum\": 1") == "");
+  for (const std::string eps : {"1e300", "1e400", "-1e400", "-1", "0", "2", "1e-60"}) {
+    CAPTURE(eps);
+    const std::string m = bn(", \"eps\": " + eps);
+    CHECK(m.find("node 'n'") != std::string::npos);
+    CHECK(m.find("\"eps\"") != std::string::npos);
+  }
+  for (const std::string momentum : {"1e300", "1e400", "-1", "1.5", "-0.001"}) {
+    CAPTURE(momentum);
+    const std::string m = bn(", \"momentum\": " + momentum);
+    CHECK(m.find("node 'n'") != std::string::npos);
+    CHECK(m.find("\"momentum\"") != std::string::npos);
+  }
+}
+
+TEST_CASE("the weights file format is unchanged: a fixed architecture's bytes and CRC-32s are as before") {
+  architecture a({1, 4, 4});
+  auto c = a.add(train::conv2d({.in_channels = 1, .out_channels = 2, .kernel = 3, .padding = 1}), {a.input()}, "c");
+  auto b = a.add(train::batch_norm({.channels = 2}), {c}, "b");
+  auto p = a.add(train::global_avg_pool{}, {b}, "p");
+  a.add(train::linear({.in_features = 2, .out_features = 3}), {p}, "fc");
+  float v = 0.5f;
+  for (node_id n = 1; n < a.size(); ++n)
+    for (auto& s : graph::state_arrays(a.layer(n)))
+      for (float& x : s.values) x = (v = v * -1.25f + 0.125f);
+  const std::string bytes = graph::weights_to_bytes(a);
+  CHECK(bytes.size() == 458);
+  // FNV-1a 64 of the whole file, computed by the implementation that used boost::crc_32_type.
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char ch : bytes) h = (h ^ ch) * 0x100000001b3ULL;
+  CHECK(h == 15239948036620542563ULL);
+  architecture back = a;
+  graph::weights_from_bytes(back, bytes, "golden");
+  CHECK(graph::weights_to_bytes(back) == bytes);
+}

@@ -48,6 +48,31 @@ struct temp_dir {
   ~temp_dir() { fs::remove_all(path); }
 };
 
+void write_bytes(const fs::path& p, const std::vector<unsigned char>& bytes) { write_file(p, bytes, false); }
+
+// bytes as one gzip member (RFC 1952) made in memory; level 0 stores them uncompressed, so a flipped
+// data byte leaves the deflate stream valid and only the trailer's CRC-32 can notice it.
+std::vector<unsigned char> gzip_member(const std::vector<unsigned char>& bytes, int level) {
+  z_stream s{};
+  REQUIRE(deflateInit2(&s, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+  std::vector<unsigned char> out(deflateBound(&s, static_cast<uLong>(bytes.size())) + 64);
+  s.next_in = const_cast<unsigned char*>(bytes.data());
+  s.avail_in = static_cast<uInt>(bytes.size());
+  s.next_out = out.data();
+  s.avail_out = static_cast<uInt>(out.size());
+  REQUIRE(deflate(&s, Z_FINISH) == Z_STREAM_END);
+  out.resize(s.total_out);
+  deflateEnd(&s);
+  return out;
+}
+
+// Occurrences of `what` in s.
+std::size_t count_of(const std::string& s, const std::string& what) {
+  std::size_t n = 0;
+  for (auto p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
+  return n;
+}
+
 template <class F>
 std::string error_of(F&& f) {
   try {
@@ -127,6 +152,90 @@ TEST_CASE("idx: missing file, wrong magic, truncated data, count mismatch and ba
   m = error_of([&] { load_fashion_mnist((tmp.path / "fmnist").string()); });
   CHECK(m.find("fmnist/train-images-idx3-ubyte.gz") != std::string::npos);
   CHECK(m.find("dataset-fashion-mnist") != std::string::npos);
+}
+
+TEST_CASE("idx: a directory, a corrupt gzip stream, a damaged or missing gzip trailer and trailing bytes are "
+          "refused, naming the file once and what is wrong") {
+  temp_dir tmp;
+  std::vector<unsigned char> pixels(4 * 5 * 5);
+  for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<unsigned char>(i * 37 % 251);
+  const auto raw = idx_bytes(0x803, {4, 5, 5}, pixels);
+  const auto packed = gzip_member(raw, 9), stored = gzip_member(raw, 0);
+  auto with = [&](const std::string& name, const std::vector<unsigned char>& bytes) {
+    write_bytes(tmp.path / name, bytes);
+    return (tmp.path / name).string();
+  };
+  auto refused = [&](const std::string& path) {
+    const std::string m = error_of([&] { read_idx(path, 3); });
+    MESSAGE(m);
+    CHECK(count_of(m, path) == 1);
+    return m;
+  };
+  // The well-formed files read back the pixels, so what follows fails for its damage alone.
+  CHECK(read_idx(with("good.gz", packed), 3).bytes == pixels);
+  CHECK(read_idx(with("good-stored.gz", stored), 3).bytes == pixels);
+  CHECK(read_idx(with("good", raw), 3).bytes == pixels);
+
+  SUBCASE("a directory is called a directory, not a missing file") {
+    fs::create_directories(tmp.path / "dir.gz");
+    const std::string m = refused((tmp.path / "dir.gz").string());
+    CHECK(m.find("directory") != std::string::npos);
+    CHECK(m.find("no such file") == std::string::npos);
+  }
+  SUBCASE("a corrupt deflate stream names the file once and zlib's reason") {
+    auto bad = packed;
+    bad[10] |= 0x06;  // the first block's type becomes 3, which does not exist
+    const std::string m = refused(with("corrupt.gz", bad));
+    CHECK(m.find("corrupt") != std::string::npos);
+    CHECK(m.find("invalid block type") != std::string::npos);
+  }
+  SUBCASE("a damaged data byte is caught by the trailer's CRC-32") {
+    auto bad = stored;
+    bad[bad.size() - 8 - 20] ^= 0x10;  // a pixel inside the stored block
+    const std::string m = refused(with("flipped.gz", bad));
+    CHECK(m.find("CRC-32") != std::string::npos);
+  }
+  SUBCASE("a damaged CRC-32 or length in the trailer") {
+    auto crc = packed;
+    crc[crc.size() - 8] ^= 0x01;
+    CHECK(refused(with("crc.gz", crc)).find("CRC-32") != std::string::npos);
+    auto isize = packed;
+    isize[isize.size() - 1] ^= 0x01;
+    CHECK(refused(with("isize.gz", isize)).find("length") != std::string::npos);
+  }
+  SUBCASE("a missing or short trailer") {
+    for (std::size_t cut : {8, 5, 1}) {
+      CAPTURE(cut);
+      for (const auto* src : {&packed, &stored}) {
+        const std::vector<unsigned char> bad(src->begin(), src->end() - std::ptrdiff_t(cut));
+        const std::string m = refused(with("short.gz", bad));
+        CHECK(m.find("trailer") != std::string::npos);
+      }
+    }
+  }
+  SUBCASE("bytes after the IDX payload, raw and compressed") {
+    auto extra = raw;
+    extra.insert(extra.end(), {1, 2, 3});
+    std::string m = refused(with("extra", extra));
+    CHECK(m.find("3 bytes after") != std::string::npos);
+    m = refused(with("extra.gz", gzip_member(extra, 6)));
+    CHECK(m.find("after") != std::string::npos);
+  }
+  SUBCASE("bytes after the gzip stream that are not another gzip member") {
+    auto bad = packed;
+    bad.insert(bad.end(), {'j', 'u', 'n', 'k'});
+    const std::string m = refused(with("junk.gz", bad));
+    CHECK(m.find("after the gzip") != std::string::npos);
+  }
+  SUBCASE("several gzip members are one stream (as gzip -d reads them), and the whole is checked") {
+    const std::size_t half = raw.size() / 2;
+    auto multi = gzip_member({raw.begin(), raw.begin() + std::ptrdiff_t(half)}, 6);
+    const auto second = gzip_member({raw.begin() + std::ptrdiff_t(half), raw.end()}, 0);
+    multi.insert(multi.end(), second.begin(), second.end());
+    CHECK(read_idx(with("multi.gz", multi), 3).bytes == pixels);
+    multi[multi.size() - 8 - 3] ^= 0x40;  // a pixel in the second member
+    CHECK(refused(with("multi-bad.gz", multi)).find("CRC-32") != std::string::npos);
+  }
 }
 
 TEST_CASE("fashion-mnist: the Debian package's files load with the documented sizes") {

@@ -341,3 +341,70 @@ TEST_CASE("network: replacing a layer through at() is picked up by the next forw
   REQUIRE(first != nullptr);
   CHECK(first->weight_grad()(0, 0, 0, 0) != 0.0f);  // the gradient reached the replaced layer
 }
+
+TEST_CASE("an empty batch (N = 0) is refused by forward, backward, the training step and the losses") {
+  moo::rng r(seed + 5);
+  network net = small_net(4, r);
+  const tensor empty = zeros({0, 1, 12, 12});
+  for (bool training : {true, false}) {
+    net.set_training(training);
+    CAPTURE(training);
+    std::string m = error_of([&] { net.forward(empty); });
+    CHECK(m.find("empty batch") != std::string::npos);
+    CHECK(m.find("[0, 1, 12, 12]") != std::string::npos);
+  }
+  net.train();
+  // backward after a good forward, with an empty output gradient
+  (void)net.forward(zeros({2, 1, 12, 12}));
+  std::string m = error_of([&] { net.backward(zeros({0, 4, 1, 1})); });
+  CHECK(m.find("empty batch") != std::string::npos);
+
+  softmax_cross_entropy ce;
+  distillation_loss kd;
+  tensor grad;
+  const std::vector<std::int32_t> none;
+  m = error_of([&] { (void)ce(zeros({0, 4, 1, 1}), none, grad); });
+  CHECK(m.find("softmax_cross_entropy") != std::string::npos);
+  CHECK(m.find("empty batch") != std::string::npos);
+  CHECK(error_of([&] { (void)ce.value(zeros({0, 4, 1, 1}), none); }).find("empty batch") != std::string::npos);
+  m = error_of([&] { (void)kd(zeros({0, 4, 1, 1}), zeros({0, 4, 1, 1}), none, grad); });
+  CHECK(m.find("distillation_loss") != std::string::npos);
+  CHECK(m.find("empty batch") != std::string::npos);
+
+  sgd opt({.lr = 0.01});
+  const auto params = net.parameters();
+  batch b;
+  b.images = empty;
+  m = error_of([&] { (void)train_step(net, b, ce, opt, params, grad); });
+  CHECK(m.find("empty batch") != std::string::npos);
+}
+
+TEST_CASE("layers called directly on an empty batch give empty outputs and gradients, without touching memory") {
+  moo::rng r(seed + 6);
+  std::vector<std::pair<layer, shape4>> cases = {
+      {conv2d({.in_channels = 2, .out_channels = 4, .kernel = 3, .padding = 1}, r), {0, 2, 6, 6}},
+      {conv2d({.in_channels = 4, .out_channels = 4, .kernel = 3, .padding = 1, .groups = 4}, r), {0, 4, 6, 6}},
+      {max_pool2d({.kernel = 2}), {0, 3, 6, 6}},
+      {max_pool2d({.kernel = 3, .stride = 2, .padding = 1}), {0, 3, 7, 7}},
+      {avg_pool2d({.kernel = 2}), {0, 3, 6, 6}},
+      {avg_pool2d({.kernel = 3, .stride = 1, .padding = 1}), {0, 3, 6, 6}},
+      {global_avg_pool{}, {0, 3, 6, 6}},
+      {linear({.in_features = 12, .out_features = 5}, r), {0, 3, 2, 2}},
+      {relu{}, {0, 3, 4, 4}},
+      {identity{}, {0, 3, 4, 4}},
+  };
+  for (auto& [l, s] : cases) {
+    CAPTURE(l.label());
+    l.set_training(false);
+    const tensor x = zeros(s);
+    const tensor* in[] = {&x};
+    tensor y, dx;
+    l.forward(in, y);
+    const shape4 expected = l.output_shape(std::span<const shape4>(&s, 1));
+    CHECK(shape_of(y) == expected);
+    CHECK(y.size() == 0);
+    tensor* gin[] = {&dx};
+    l.backward(in, y, y, gin);
+    CHECK(shape_of(dx) == s);
+  }
+}

@@ -1,5 +1,6 @@
 // Exact binary encoding of values for checkpoints: integers little-endian at their own width, doubles
-// by their bit pattern (so they read back bit-identical), sizes as 64-bit counts.
+// by their bit pattern (so they read back bit-identical), sizes as 64-bit counts. The byte-level
+// primitives (and the checksums) live in moo/io/codec.hpp, shared with the nas graph files.
 // moo::io::serializer<T> is the customization point: specialize it to store a genome type of your own.
 // Example:
 //   template <> struct moo::io::serializer<my_genome> {
@@ -26,6 +27,7 @@
 #include "moo/core/error.hpp"
 #include "moo/core/matrix.hpp"
 #include "moo/core/rng.hpp"
+#include "moo/io/codec.hpp"
 
 namespace moo::io {
 
@@ -75,21 +77,21 @@ inline void read_bytes(std::istream& is, void* p, std::size_t n, const char* wha
                                         " bytes)"));
 }
 
-// An unsigned integer of `Bytes` bytes, little-endian, independent of the host's byte order.
+// An unsigned integer as sizeof(U) little-endian bytes (codec::store_le), independent of the host's
+// byte order.
 template <std::unsigned_integral U>
 void write_le(std::ostream& os, U v) {
   unsigned char b[sizeof(U)];
-  for (std::size_t i = 0; i < sizeof(U); ++i) b[i] = static_cast<unsigned char>(v >> (8 * i));
+  codec::store_le(b, v);
   write_bytes(os, b, sizeof(U));
 }
 
+// Reads what write_le wrote; throws io_error saying what was being read if the stream ends early.
 template <std::unsigned_integral U>
 U read_le(std::istream& is, const char* what) {
   unsigned char b[sizeof(U)];
   read_bytes(is, b, sizeof(U), what);
-  U v = 0;
-  for (std::size_t i = 0; i < sizeof(U); ++i) v |= static_cast<U>(static_cast<U>(b[i]) << (8 * i));
-  return v;
+  return codec::load_le<U>(b);
 }
 
 // A count of elements, read with a sanity bound so a corrupt count cannot allocate without limit.

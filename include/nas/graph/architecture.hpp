@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <iterator>
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <queue>
 #include <span>
@@ -54,6 +55,30 @@ inline constexpr node_id no_node = static_cast<node_id>(-1);
 // Shape of one input image: channels, height, width.
 using image_shape = std::array<std::size_t, 3>;
 
+// The most values one tensor of an architecture may hold: the weights of one layer, or one image's
+// output of one node (and its input). 2^28 float32 values are 1 GiB, far beyond a searchable network;
+// the cap keeps hostile or corrupt sizes from wrapping around in 64-bit products (in * out * k * k,
+// c * h * w) and from turning into huge allocations.
+inline constexpr std::size_t max_tensor_values = std::size_t{1} << 28;
+
+namespace detail {
+
+// The product of sizes if it is at most `cap`, else nullopt. Each multiplication is checked before it
+// is done, so the product never wraps around.
+inline std::optional<std::size_t> product_within(std::initializer_list<std::size_t> sizes,
+                                                 std::size_t cap = max_tensor_values) {
+  for (const std::size_t s : sizes)
+    if (s == 0) return 0;
+  std::size_t p = 1;
+  for (const std::size_t s : sizes) {
+    if (p > cap / s) return std::nullopt;
+    p *= s;
+  }
+  return p;
+}
+
+}  // namespace detail
+
 // A DAG of layers with one input and one output.
 // Example:
 //   architecture a({1, 28, 28});
@@ -68,6 +93,10 @@ class architecture {
     if (input[0] == 0 || input[1] == 0 || input[2] == 0)
       throw moo::value_error(moo::detail::message("architecture: input shape [", input[0], ", ", input[1], ", ",
                                                   input[2], "] must be positive"));
+    if (!detail::product_within({input[0], input[1], input[2]}))
+      throw moo::value_error(moo::detail::message("architecture: input shape [", input[0], ", ", input[1], ", ",
+                                                  input[2], "] holds more than ", max_tensor_values,
+                                                  " (2^28) values per image"));
     boost::add_vertex(node{std::move(input_name), std::nullopt}, g_);
   }
 
@@ -240,8 +269,9 @@ class architecture {
   }
 
   // Checks the whole graph: no cycle, the input has no inputs, every other node has a layer and at least
-  // one input, every node is reachable from the input and reaches the output (no dangling node), and
-  // every layer accepts the shapes of its inputs. Throws a moo::error that names the offending node.
+  // one input, every node is reachable from the input and reaches the output (no dangling node), every
+  // layer accepts the shapes of its inputs, and no node's output holds more than max_tensor_values per
+  // image. Throws a moo::error that names the offending node.
   void validate() const { (void)shapes(); }
 
   // Output shape (batch 1) of every node, indexed by node id; validates the graph on the way.
@@ -258,6 +288,10 @@ class architecture {
       args.clear();
       for (node_id u : inputs(v)) args.push_back(s[u]);
       s[v] = infer(v, args);
+      if (!detail::product_within({s[v][1], s[v][2], s[v][3]}))
+        throw moo::value_error(moo::detail::message("architecture: node ", label(v), ": its output shape ",
+                                                    train::to_string(s[v]), " holds more than ", max_tensor_values,
+                                                    " (2^28) values per image"));
     }
     return s;
   }

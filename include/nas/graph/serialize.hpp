@@ -1,21 +1,21 @@
 // Saving and loading architectures: the graph as JSON (nodes with their layer settings and named inputs)
 // and the weights as a binary file (magic, version, then one record per node with its parameters and
-// batch-norm statistics as little-endian float32, each record closed by a CRC-32). Loading both gives
-// back exactly the saved network, bit for bit; a corrupt, truncated or mismatched file is an io_error
-// that names the file and the node.
+// batch-norm statistics as little-endian float32, each record closed by a CRC-32; written and read with
+// moo/io/codec.hpp, the codec of moo's checkpoints). Loading both gives back exactly the saved network,
+// bit for bit; a corrupt, truncated or mismatched file is an io_error that names the file and the node.
 // moo::io::serializer<architecture> carries an architecture as a genome through checkpoints and MPI
 // messages: the graph JSON, the node numbering and the weights, so what is read back is the same
 // network bit for bit, with the same node ids (morphisms pick sites by id). Example:
 //   moo::io::write(os, arch);  auto back = moo::io::read<nas::graph::architecture>(is);
 #pragma once
 
-#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <filesystem>
+#include <initializer_list>
 #include <istream>
+#include <limits>
 #include <new>
 #include <ostream>
 #include <span>
@@ -25,9 +25,8 @@
 #include <utility>
 #include <vector>
 
-#include <boost/crc.hpp>
-
 #include "moo/core/error.hpp"
+#include "moo/io/codec.hpp"
 #include "moo/io/file.hpp"
 #include "moo/io/serialize.hpp"
 #include "nas/graph/architecture.hpp"
@@ -102,13 +101,28 @@ inline bool get_bool(const json& j, std::string_view key, std::string_view where
   return v->b;
 }
 
-inline double get_number(const json& j, std::string_view key, std::string_view where, const std::string& node,
-                         double fallback) {
+// Reads member `key` as a number in [lo, hi] (`fallback` when absent) for a float setting. Range and
+// finiteness are tested on the double, so the conversion to float is defined and loses nothing but
+// precision (lo and hi lie within float's range).
+inline float get_float(const json& j, std::string_view key, std::string_view where, const std::string& node,
+                       float fallback, double lo, double hi, std::string_view range) {
   const json* v = j.find(key);
   if (v == nullptr) return fallback;
-  if (v->t != json::type::number)
-    throw moo::io_error(moo::detail::message(where, ": node '", node, "': \"", key, "\" must be a number"));
-  return v->n;
+  if (v->t != json::type::number || !std::isfinite(v->n) || !(v->n >= lo && v->n <= hi))
+    throw moo::io_error(moo::detail::message(where, ": node '", node, "': \"", key, "\" must be a finite number ",
+                                             range, (v->t == json::type::number ? moo::detail::message(", got ", v->n) : "")));
+  return static_cast<float>(v->n);
+}
+
+// Refuses a weight tensor of more than max_tensor_values values (the sizes multiplied without wrapping),
+// before the layer allocates it; `what` spells the product's factors by their JSON fields.
+inline void check_weight_size(std::initializer_list<std::size_t> sizes, std::string_view what, std::string_view where,
+                              const std::string& node) {
+  if (product_within(sizes)) return;
+  std::string values;
+  for (const std::size_t s : sizes) values += moo::detail::message(values.empty() ? "" : " x ", s);
+  throw moo::io_error(moo::detail::message(where, ": node '", node, "': its weight of ", what, " = ", values,
+                                           " holds more than ", max_tensor_values, " (2^28) values"));
 }
 
 // Reads member `key` as a string; `what` names the object in errors.
@@ -125,20 +139,27 @@ inline train::layer make_layer(const json& j, std::string_view where, const std:
   std::string lname;
   if (const json* n = j.find("layer_name"); n != nullptr && n->t == json::type::string) lname = n->s;
   try {
-    if (kind == "conv2d")
-      return train::conv2d({.in_channels = get_size(j, "in_channels", where, node),
-                            .out_channels = get_size(j, "out_channels", where, node),
-                            .kernel = get_size(j, "kernel", where, node),
-                            .stride = get_size(j, "stride", where, node, 1),
-                            .padding = get_size(j, "padding", where, node, 0),
-                            .groups = get_size(j, "groups", where, node, 1),
-                            .bias = get_bool(j, "bias", where, node, true),
-                            .name = lname});
+    if (kind == "conv2d") {
+      train::conv2d_options o{.in_channels = get_size(j, "in_channels", where, node),
+                              .out_channels = get_size(j, "out_channels", where, node),
+                              .kernel = get_size(j, "kernel", where, node),
+                              .stride = get_size(j, "stride", where, node, 1),
+                              .padding = get_size(j, "padding", where, node, 0),
+                              .groups = get_size(j, "groups", where, node, 1),
+                              .bias = get_bool(j, "bias", where, node, true),
+                              .name = lname};
+      // groups that are 0 or do not divide in_channels are refused by the layer, before it allocates.
+      if (o.groups != 0 && o.in_channels % o.groups == 0)
+        check_weight_size({o.out_channels, o.in_channels / o.groups, o.kernel, o.kernel},
+                          "out_channels x in_channels / groups x kernel x kernel", where, node);
+      return train::conv2d(std::move(o));
+    }
     if (kind == "batch_norm")
-      return train::batch_norm({.channels = get_size(j, "channels", where, node),
-                                .eps = static_cast<float>(get_number(j, "eps", where, node, 1e-5)),
-                                .momentum = static_cast<float>(get_number(j, "momentum", where, node, 0.1)),
-                                .name = lname});
+      return train::batch_norm(
+          {.channels = get_size(j, "channels", where, node),
+           .eps = get_float(j, "eps", where, node, 1e-5f, std::numeric_limits<float>::min(), 1.0, "in [2^-126, 1]"),
+           .momentum = get_float(j, "momentum", where, node, 0.1f, 0.0, 1.0, "in [0, 1]"),
+           .name = lname});
     if (kind == "max_pool2d" || kind == "avg_pool2d") {
       train::pool2d_options o{.kernel = get_size(j, "kernel", where, node),
                               .stride = get_size(j, "stride", where, node, 0),
@@ -148,11 +169,14 @@ inline train::layer make_layer(const json& j, std::string_view where, const std:
       if (kind == "max_pool2d") return train::max_pool2d(std::move(o));
       return train::avg_pool2d(std::move(o));
     }
-    if (kind == "linear")
-      return train::linear({.in_features = get_size(j, "in_features", where, node),
-                            .out_features = get_size(j, "out_features", where, node),
-                            .bias = get_bool(j, "bias", where, node, true),
-                            .name = lname});
+    if (kind == "linear") {
+      train::linear_options o{.in_features = get_size(j, "in_features", where, node),
+                              .out_features = get_size(j, "out_features", where, node),
+                              .bias = get_bool(j, "bias", where, node, true),
+                              .name = lname};
+      check_weight_size({o.out_features, o.in_features}, "out_features x in_features", where, node);
+      return train::linear(std::move(o));
+    }
     if (kind == "relu") return train::relu({.name = lname});
     if (kind == "global_avg_pool") return train::global_avg_pool({.name = lname});
     if (kind == "add") return train::add({.name = lname});
@@ -169,77 +193,6 @@ inline train::layer make_layer(const json& j, std::string_view where, const std:
     throw moo::io_error(moo::detail::message(where, ": node '", node, "': its sizes are too large"));
   }
   throw moo::io_error(moo::detail::message(where, ": node '", node, "' has the unknown kind '", kind, "'"));
-}
-
-// Little-endian writer into a byte string: 32/64-bit integers, length-prefixed strings and float arrays.
-struct byte_writer {
-  std::string bytes;
-  void u32(std::uint32_t v) {
-    for (int i = 0; i < 4; ++i) bytes += static_cast<char>((v >> (8 * i)) & 0xFF);
-  }
-  void u64(std::uint64_t v) {
-    for (int i = 0; i < 8; ++i) bytes += static_cast<char>((v >> (8 * i)) & 0xFF);
-  }
-  void str(std::string_view s) {
-    u64(s.size());
-    bytes += s;
-  }
-  void floats(std::span<const float> v) {
-    u64(v.size());
-    for (const float f : v) u32(std::bit_cast<std::uint32_t>(f));
-  }
-};
-
-// Little-endian reader over a byte string (the inverse of byte_writer); every read checks the remaining
-// length first, and errors name the file and `context` (the header or the node being read).
-struct byte_reader {
-  std::string_view bytes;
-  std::size_t pos = 0;
-  std::string file;
-  std::string context = "the header";
-
-  [[noreturn]] void fail(std::string_view what) const {
-    throw moo::io_error(moo::detail::message("weights file '", file, "': ", what, " (in ", context, ")"));
-  }
-  void need(std::size_t n) const {
-    if (bytes.size() - pos < n) fail("truncated");
-  }
-  std::uint32_t u32() {
-    need(4);
-    std::uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[pos + i])) << (8 * i);
-    pos += 4;
-    return v;
-  }
-  std::uint64_t u64() {
-    need(8);
-    std::uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[pos + i])) << (8 * i);
-    pos += 8;
-    return v;
-  }
-  std::string str() {
-    const std::uint64_t n = u64();
-    if (n > (1u << 20)) fail("implausible string length");
-    need(n);
-    std::string s(bytes.substr(pos, n));
-    pos += n;
-    return s;
-  }
-  std::vector<float> floats() {
-    const std::uint64_t n = u64();
-    if (n > (bytes.size() - pos) / 4) fail("truncated");
-    std::vector<float> v(n);
-    for (auto& f : v) f = std::bit_cast<float>(u32());
-    return v;
-  }
-};
-
-// CRC-32 (the zlib/PNG polynomial) of bytes.
-inline std::uint32_t crc32(std::string_view bytes) {
-  boost::crc_32_type crc;
-  crc.process_bytes(bytes.data(), bytes.size());
-  return crc.checksum();
 }
 
 }  // namespace detail
@@ -261,7 +214,7 @@ inline std::string to_json(const architecture& a) {
     s += message("    {\"name\": ", detail::quote(a.name(v)), ", \"inputs\": [");
     const auto in = a.inputs(v);
     for (std::size_t k = 0; k < in.size(); ++k) s += message(k ? ", " : "", detail::quote(a.name(in[k])));
-    s += "]" + detail::layer_fields(a, v) + "}";
+    s += message("]", detail::layer_fields(a, v), "}");
   }
   return s + "\n  ]\n}\n";
 }
@@ -287,6 +240,9 @@ inline architecture from_json(std::string_view text, std::string_view source = "
       throw moo::io_error(moo::detail::message(source, ": \"input_shape\" must hold positive integers up to 2^24"));
     in[k] = static_cast<std::size_t>(e.n);
   }
+  if (!detail::product_within({in[0], in[1], in[2]}))
+    throw moo::io_error(moo::detail::message(source, ": \"input_shape\" [", in[0], ", ", in[1], ", ", in[2],
+                                             "] holds more than ", max_tensor_values, " (2^28) values per image"));
   architecture a(in, detail::get_string(j, "input", source, "the file"));
   const detail::json* nodes = j.find("nodes");
   if (nodes == nullptr || nodes->t != detail::json::type::array)
@@ -329,8 +285,8 @@ inline architecture from_json(std::string_view text, std::string_view source = "
 
 // The weights of every node as the binary weights format.
 inline std::string weights_to_bytes(const architecture& a) {
-  detail::byte_writer w;
-  w.bytes.append(weights_magic, sizeof weights_magic);
+  moo::io::codec::byte_writer w;
+  w.raw({weights_magic, sizeof weights_magic});
   w.u32(weights_format_version);
   // state_arrays() takes a mutable layer because the backend's parameters() is non-const; it only builds
   // views, and the nodes are not const objects, so reading through them here is well defined.
@@ -340,7 +296,7 @@ inline std::string weights_to_bytes(const architecture& a) {
     if (v != a.input() && !state(v).empty()) with_state.push_back(v);
   w.u64(with_state.size());
   for (node_id v : with_state) {
-    detail::byte_writer rec;
+    moo::io::codec::byte_writer rec;
     rec.str(a.name(v));
     rec.str(a.layer(v).kind());
     const auto arrays = state(v);
@@ -350,7 +306,7 @@ inline std::string weights_to_bytes(const architecture& a) {
       rec.floats(s.values);
     }
     w.bytes += rec.bytes;
-    w.u32(detail::crc32(rec.bytes));
+    w.u32(moo::io::codec::crc32(rec.bytes));
   }
   return w.bytes;
 }
@@ -358,20 +314,19 @@ inline std::string weights_to_bytes(const architecture& a) {
 // Fills a's weights from bytes of the binary format; `file` names the source in errors. Every node
 // with state must be present with matching kind and sizes; a checksum mismatch names the node.
 inline void weights_from_bytes(architecture& a, std::string_view bytes, std::string_view file = "<bytes>") {
-  detail::byte_reader r{bytes, 0, std::string(file)};
-  r.need(sizeof weights_magic);
-  if (std::memcmp(bytes.data(), weights_magic, sizeof weights_magic) != 0) r.fail("not a moo/nas weights file (bad magic)");
-  r.pos = sizeof weights_magic;
+  moo::io::codec::byte_reader r(bytes, moo::detail::message("weights file '", file, "'"), "the header");
+  if (r.raw(sizeof weights_magic) != std::string_view(weights_magic, sizeof weights_magic))
+    r.fail("not a moo/nas weights file (bad magic)");
   const std::uint32_t version = r.u32();
   if (version != weights_format_version)
     r.fail(moo::detail::message("format version ", version, " is not supported (expected ", weights_format_version, ")"));
   const std::uint64_t count = r.u64();
   std::vector<char> filled(a.size(), 0);
   for (std::uint64_t i = 0; i < count; ++i) {
-    r.context = moo::detail::message("record ", i);
-    const std::size_t start = r.pos;
+    r.set_context(moo::detail::message("record ", i));
+    const std::size_t start = r.pos();
     const std::string name = r.str();
-    r.context = moo::detail::message("node '", name, "'");
+    r.set_context(moo::detail::message("node '", name, "'"));
     const std::string kind = r.str();
     const std::uint64_t narrays = r.u64();
     if (narrays > 64) r.fail("implausible number of arrays");
@@ -380,8 +335,8 @@ inline void weights_from_bytes(architecture& a, std::string_view bytes, std::str
       std::string an = r.str();
       arrays.emplace_back(std::move(an), r.floats());
     }
-    const std::string_view rec = bytes.substr(start, r.pos - start);
-    if (r.u32() != detail::crc32(rec)) r.fail("checksum mismatch (the file is corrupt)");
+    const std::string_view rec = bytes.substr(start, r.pos() - start);
+    if (r.u32() != moo::io::codec::crc32(rec)) r.fail("checksum mismatch (the file is corrupt)");
     const auto v = a.find(name);
     if (!v || *v == a.input()) r.fail("no such node in the architecture");
     if (a.layer(*v).kind() != kind)
@@ -398,8 +353,8 @@ inline void weights_from_bytes(architecture& a, std::string_view bytes, std::str
       std::copy(arrays[k].second.begin(), arrays[k].second.end(), target[k].values.begin());
     filled[*v] = 1;
   }
-  r.context = "the end of the file";
-  if (r.pos != bytes.size()) r.fail("unexpected bytes after the last record");
+  r.set_context("the end of the file");
+  if (!r.at_end()) r.fail("unexpected bytes after the last record");
   for (node_id v = 1; v < a.size(); ++v)
     if (!filled[v] && !state_arrays(a.layer(v)).empty())
       throw moo::io_error(moo::detail::message("weights file '", file, "': node ", a.label(v), " is missing"));

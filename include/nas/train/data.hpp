@@ -8,8 +8,12 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <new>
+#include <string_view>
 #include <numeric>
 #include <span>
 #include <string>
@@ -42,56 +46,171 @@ struct idx_data {
   std::vector<std::uint8_t> bytes;
 };
 
-// Reads an IDX file of unsigned bytes (gzip-compressed or not) and checks that it has `rank`
-// dimensions. Throws io_error naming the file when it is missing, has a wrong magic number, or is
-// truncated.
-inline idx_data read_idx(const std::string& path, std::size_t rank) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec))
-    throw moo::io_error(moo::detail::message(path, ": no such file"));
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (f == nullptr) throw moo::io_error(moo::detail::message(path, ": cannot open"));
-  struct closer {
-    gzFile f;
-    ~closer() { gzclose(f); }
-  } guard{f};
-  // Reads exactly n bytes or reports how many arrived.
-  auto read = [&](void* dst, std::size_t n, const char* what) {
-    std::size_t got = 0;
-    auto* p = static_cast<unsigned char*>(dst);
-    while (got < n) {
-      const unsigned chunk = static_cast<unsigned>(std::min<std::size_t>(n - got, 1u << 30));
-      const int r = gzread(f, p + got, chunk);
-      if (r < 0) {
-        int err = 0;
-        const char* msg = gzerror(f, &err);
-        throw moo::io_error(moo::detail::message(path, ": corrupt or truncated (", what, "): ", msg));
-      }
-      if (r == 0) break;
-      got += static_cast<std::size_t>(r);
+namespace detail {
+
+// The bytes of an IDX file as they are read: a plain file, or a gzip file (RFC 1952) inflated on the
+// fly by zlib, which checks each member's trailer (the CRC-32 and the length, ISIZE, of the data) once
+// the member's end is reached. Several gzip members in a row are one stream, as gzip -d reads them;
+// anything else after the last member is refused, as is a member whose trailer is missing or short.
+// Errors are io_errors that name the file once and say what is wrong.
+class idx_stream {
+ public:
+  explicit idx_stream(std::string path) : path_(std::move(path)) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::file_status st = fs::status(path_, ec);
+    if (st.type() == fs::file_type::not_found) fail("no such file");
+    if (ec) fail(moo::detail::message("cannot inspect: ", ec.message()));
+    if (st.type() == fs::file_type::directory) fail("is a directory, not an IDX file");
+    if (st.type() != fs::file_type::regular) fail("is not a regular file");
+    file_ = std::fopen(path_.c_str(), "rb");
+    if (file_ == nullptr) fail(moo::detail::message("cannot open: ", std::strerror(errno)));
+    fill();
+    gzip_ = have_ >= 2 && in_[0] == 0x1f && in_[1] == 0x8b;
+    if (gzip_) {
+      if (inflateInit2(&z_, 15 + 16) != Z_OK) fail("cannot start zlib");  // 15 + 16: gzip wrapper only
+      z_open_ = true;
     }
-    if (got < n)
-      throw moo::io_error(moo::detail::message(path, ": truncated: expected ", n, " bytes of ", what, ", got ", got));
-  };
+  }
+  idx_stream(const idx_stream&) = delete;
+  idx_stream& operator=(const idx_stream&) = delete;
+  ~idx_stream() {
+    if (z_open_) inflateEnd(&z_);
+    if (file_ != nullptr) std::fclose(file_);
+  }
+
+  [[noreturn]] void fail(std::string_view what) const {
+    throw moo::io_error(moo::detail::message(path_, ": ", what));
+  }
+
+  // Reads exactly n bytes of `what` (the header, the data) or fails saying how many arrived.
+  void read(unsigned char* dst, std::size_t n, const char* what) {
+    std::size_t got = 0;
+    while (got < n) {
+      const std::size_t k = produce(dst + got, n - got, what);
+      if (k == 0)
+        fail(moo::detail::message("truncated: expected ", n, " bytes of ", what, ", got ", got));
+      got += k;
+    }
+  }
+
+  // Fails unless nothing follows the `payload` bytes read so far (which drives the last gzip member to
+  // its end, so its trailer is checked). Counts at most 1 MiB of what follows.
+  void expect_end(std::size_t payload) {
+    unsigned char extra[4096];
+    std::size_t more = 0;
+    while (more <= (std::size_t{1} << 20))
+      if (const std::size_t k = produce(extra, sizeof extra, "the end of the file"); k != 0)
+        more += k;
+      else
+        break;
+    if (more != 0)
+      fail(moo::detail::message("holds ", more > (std::size_t{1} << 20) ? "more than 1 MiB" : std::to_string(more) + " bytes",
+                                " after the ", payload, " bytes that its header announces",
+                                gzip_ ? " (in its uncompressed data)" : ""));
+  }
+
+ private:
+  // Moves the unread input to the front of the buffer and tops it up from the file; false at its end.
+  bool fill() {
+    if (pos_ > 0) {
+      std::memmove(in_.data(), in_.data() + pos_, have_ - pos_);
+      have_ -= pos_;
+      pos_ = 0;
+    }
+    if (have_ == in_.size()) return true;
+    const std::size_t k = std::fread(in_.data() + have_, 1, in_.size() - have_, file_);
+    if (k == 0 && std::ferror(file_)) fail(moo::detail::message("read error: ", std::strerror(errno)));
+    have_ += k;
+    return k > 0;
+  }
+
+  // Writes up to n bytes of the (uncompressed) stream into dst and returns how many: 0 only at its end.
+  std::size_t produce(unsigned char* dst, std::size_t n, const char* what) {
+    if (!gzip_) {
+      if (pos_ == have_ && !fill()) return 0;
+      const std::size_t k = std::min(n, have_ - pos_);
+      std::memcpy(dst, in_.data() + pos_, k);
+      pos_ += k;
+      return k;
+    }
+    while (true) {
+      if (member_done_) {
+        // Between members: the end of the file, another member, or bytes that do not belong.
+        if (have_ - pos_ < 2) fill();
+        if (pos_ == have_) return 0;
+        if (have_ - pos_ < 2 || in_[pos_] != 0x1f || in_[pos_ + 1] != 0x8b)
+          fail("holds bytes after the gzip stream that are not another gzip member");
+        if (inflateReset(&z_) != Z_OK) fail("cannot restart zlib");
+        member_done_ = false;
+      }
+      // A missing or short trailer, or deflate data cut before it, all end the file inside the member.
+      if (pos_ == have_ && !fill())
+        fail(moo::detail::message("truncated gzip stream: the file ends before the gzip trailer (CRC-32 and "
+                                  "length) that closes it is complete, while reading ", what));
+      z_.next_in = in_.data() + pos_;
+      z_.avail_in = static_cast<uInt>(have_ - pos_);
+      z_.next_out = dst;
+      z_.avail_out = static_cast<uInt>(std::min<std::size_t>(n, 1u << 30));
+      const int r = inflate(&z_, Z_NO_FLUSH);
+      pos_ = have_ - z_.avail_in;
+      const std::size_t k = static_cast<std::size_t>(z_.next_out - dst);
+      if (r == Z_STREAM_END) member_done_ = true;  // zlib has checked the trailer's CRC-32 and length
+      else if (r == Z_DATA_ERROR) fail(corruption(what));
+      else if (r == Z_MEM_ERROR) throw std::bad_alloc();
+      else if (r != Z_OK && r != Z_BUF_ERROR) fail(moo::detail::message("zlib error ", r, " while reading ", what));
+      if (k > 0) return k;
+    }
+  }
+
+  // What zlib found wrong, in words that say which part of the file is bad.
+  std::string corruption(const char* what) const {
+    const std::string_view m = z_.msg != nullptr ? z_.msg : "corrupt data";
+    if (m == "incorrect data check")
+      return moo::detail::message("corrupt gzip stream: the data does not match the CRC-32 in its gzip trailer, "
+                                  "while reading ", what);
+    if (m == "incorrect length check")
+      return moo::detail::message("corrupt gzip stream: the data's length does not match the length (ISIZE) in "
+                                  "its gzip trailer, while reading ", what);
+    return moo::detail::message("corrupt gzip stream (", m, "), while reading ", what);
+  }
+
+  std::string path_;
+  std::FILE* file_ = nullptr;
+  std::vector<unsigned char> in_ = std::vector<unsigned char>(std::size_t{1} << 16);  // input buffer
+  std::size_t pos_ = 0, have_ = 0;  // unread input is in_[pos_, have_)
+  bool gzip_ = false;
+  z_stream z_{};
+  bool z_open_ = false;
+  bool member_done_ = false;  // the current gzip member has ended (trailer checked)
+};
+
+}  // namespace detail
+
+// Reads an IDX file of unsigned bytes (gzip-compressed or not) and checks that it has `rank`
+// dimensions and holds exactly the bytes its header announces. Throws io_error naming the file when it
+// is missing or a directory, has a wrong magic number, is truncated, corrupt (a gzip stream is checked
+// against its trailer's CRC-32 and length), or has bytes after its data.
+inline idx_data read_idx(const std::string& path, std::size_t rank) {
+  detail::idx_stream in(path);
   unsigned char magic[4];
-  read(magic, 4, "header");
+  in.read(magic, 4, "the header");
   const unsigned expected = 0x800u | static_cast<unsigned>(rank);
   const unsigned got = (unsigned(magic[0]) << 24) | (unsigned(magic[1]) << 16) | (unsigned(magic[2]) << 8) | magic[3];
   if (got != expected)
-    throw moo::io_error(moo::detail::message(path, ": wrong magic number 0x", std::hex, got, ", expected 0x", expected,
-                                             " (an IDX file of unsigned bytes with ", std::dec, rank, " dimensions)"));
+    in.fail(moo::detail::message("wrong magic number 0x", std::hex, got, ", expected 0x", expected,
+                                 " (an IDX file of unsigned bytes with ", std::dec, rank, " dimensions)"));
   idx_data d;
   std::size_t total = 1;
   for (std::size_t i = 0; i < rank; ++i) {
     unsigned char b[4];
-    read(b, 4, "header");
+    in.read(b, 4, "the header");
     const std::size_t n = (std::size_t(b[0]) << 24) | (std::size_t(b[1]) << 16) | (std::size_t(b[2]) << 8) | b[3];
     d.dims.push_back(n);
     // Checked before multiplying, so the product cannot wrap around.
     if (n != 0 && total > (std::size_t{1} << 34) / n)
-      throw moo::io_error(moo::detail::message(path, ": implausible dimensions in the header (dimension ", i, " = ", n,
-                                               " makes more than 2^34 bytes)"));
+      in.fail(moo::detail::message("implausible dimensions in the header (dimension ", i, " = ", n,
+                                   " makes more than 2^34 bytes)"));
     total *= n;
   }
   // Read in chunks, so a truncated file fails after what it holds instead of allocating the header's claim.
@@ -99,8 +218,9 @@ inline idx_data read_idx(const std::string& path, std::size_t rank) {
   while (d.bytes.size() < total) {
     const std::size_t old = d.bytes.size(), k = std::min(chunk, total - old);
     d.bytes.resize(old + k);
-    read(d.bytes.data() + old, k, "data");
+    in.read(d.bytes.data() + old, k, "the data");
   }
+  in.expect_end(4 + 4 * rank + total);
   return d;
 }
 

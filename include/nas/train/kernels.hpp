@@ -358,9 +358,10 @@ inline void split_range(std::size_t n, std::size_t parts, std::size_t i, std::si
 }
 
 // Number of work items for n planes of `plane` floats: ranges of planes of at least ~16K floats each,
-// so that items are not so small that handing them out costs more than running them.
+// so that items are not so small that handing them out costs more than running them. At least one
+// (an empty batch has no planes: one empty item, not clamp(x, 1, 0), whose bounds are reversed).
 inline std::size_t plane_parts(std::size_t n, std::size_t plane) {
-  return std::clamp<std::size_t>(n * plane / 16384, 1, n);
+  return std::clamp<std::size_t>(n * plane / 16384, 1, std::max<std::size_t>(n, 1));
 }
 
 // Number of parts for an elementwise loop over n elements: about 64 KiB of floats per part.

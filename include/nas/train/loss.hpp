@@ -18,11 +18,15 @@ namespace nas::train {
 
 namespace detail {
 
-// Checks that logits are N x K x 1 x 1 with N labels in [0, K); `who` names the loss.
+// Checks that logits are N x K x 1 x 1 with N >= 1 labels in [0, K); `who` names the loss. An empty
+// batch is refused: the mean over no samples is 0 / 0.
 inline void check_logits(const char* who, const tensor& logits, std::span<const std::int32_t> labels, bool need_labels) {
   const shape4 s = shape_of(logits);
   if (s[2] != 1 || s[3] != 1 || s[1] < 2)
     throw shape_error(moo::detail::message(who, ": logits must have shape [N, K, 1, 1] with K >= 2, got ", to_string(s)));
+  if (s[0] == 0)
+    throw moo::value_error(moo::detail::message(who, ": empty batch (logits of shape ", to_string(s),
+                                                "): the mean loss over no samples is undefined"));
   if (!need_labels && labels.empty()) return;
   if (labels.size() != s[0])
     throw shape_error(moo::detail::message(who, ": ", labels.size(), " labels for logits of shape ", to_string(s)));

@@ -90,8 +90,12 @@ class network {
   // Runs the network on x and returns the output; the activations stay available until the next call.
   // A batch norm whose only reader is a ReLU runs fused with it (one pass; the batch norm's own output
   // is then not stored, see set_fusion).
+  // An empty batch (N = 0) is refused: it has no output worth computing, and its mean loss is undefined.
   const tensor& forward(const tensor& x) {
     if (nodes_.empty()) throw moo::value_error("network: forward on a network without layers");
+    if (x.shape()[0] == 0)
+      throw moo::value_error(moo::detail::message("network: forward on an empty batch (input shape ",
+                                                  to_string(shape_of(x)), ")"));
     prepare();
     plan_fusion();
     input_ = &x;
@@ -119,6 +123,9 @@ class network {
   // sets every parameter gradient (overwriting the previous ones).
   void backward(const tensor& grad_output) {
     if (input_ == nullptr) throw moo::value_error("network: backward called before forward");
+    if (grad_output.shape()[0] == 0)
+      throw moo::value_error(moo::detail::message("network: backward on an empty batch (output gradient shape ",
+                                                  to_string(shape_of(grad_output)), ")"));
     if (shape_of(grad_output) != shape_of(buffers_.back().value))
       throw shape_error(moo::detail::message("network: output gradient shape ", to_string(shape_of(grad_output)),
                                              " differs from the output shape ", to_string(shape_of(buffers_.back().value))));
