@@ -408,3 +408,16 @@ TEST_CASE("layers called directly on an empty batch give empty outputs and gradi
     CHECK(shape_of(dx) == s);
   }
 }
+
+TEST_CASE("layers built directly refuse weight sizes whose product wraps or exceeds the cap") {
+  using nas::train::conv2d;
+  using nas::train::linear;
+  // in * k * k = 2^24 * 2^20 * 2^20 = 2^64 wraps to 0 in 64 bits: refused before any allocation.
+  CHECK_THROWS_WITH_AS(conv2d({.in_channels = std::size_t{1} << 24, .out_channels = 1, .kernel = std::size_t{1} << 20}),
+                       doctest::Contains("holds more than 268435456"), moo::value_error);
+  CHECK_THROWS_AS(conv2d({.in_channels = 1 << 15, .out_channels = 1 << 14, .kernel = 1}), moo::value_error);
+  CHECK_THROWS_WITH_AS(linear({.in_features = std::size_t{1} << 40, .out_features = std::size_t{1} << 30}),
+                       doctest::Contains("out_features x in_features"), moo::value_error);
+  CHECK_NOTHROW(conv2d({.in_channels = 64, .out_channels = 64, .kernel = 3}));
+  CHECK_NOTHROW(linear({.in_features = 1024, .out_features = 10}));
+}

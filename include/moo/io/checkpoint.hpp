@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "moo/core/error.hpp"
+#include "moo/io/codec.hpp"
 #include "moo/io/file.hpp"
 #include "moo/io/serialize.hpp"
 
@@ -31,15 +32,8 @@ inline constexpr std::string_view checkpoint_magic{"MOOCKPT\x1a", 8};
 inline constexpr std::uint32_t checkpoint_version = 2;  // 2: the space description and the number of objectives
 inline constexpr std::size_t checkpoint_header_size = 8 + 4 + 8 + 8;
 
-// FNV-1a, 64 bits (Fowler, Noll & Vo): the checksum over a checkpoint's payload.
-inline std::uint64_t fnv1a64(std::string_view bytes) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
+// FNV-1a 64, the checksum over a checkpoint's payload (one implementation, in io/codec.hpp).
+using codec::fnv1a64;
 
 namespace detail {
 
@@ -170,12 +164,12 @@ std::string checkpoint_payload(const State& state, const Extra&... extra) {
 
 // The header of a checkpoint with this payload: magic, version, payload length, payload checksum.
 inline std::string checkpoint_header(std::string_view payload) {
-  std::ostringstream out(std::ios::binary);
-  out.write(checkpoint_magic.data(), static_cast<std::streamsize>(checkpoint_magic.size()));
-  write_le<std::uint32_t>(out, checkpoint_version);
-  write_le<std::uint64_t>(out, payload.size());
-  write_le<std::uint64_t>(out, fnv1a64(payload));
-  return std::move(out).str();
+  codec::byte_writer w;
+  w.raw(checkpoint_magic);
+  w.u32(checkpoint_version);
+  w.u64(payload.size());
+  w.u64(fnv1a64(payload));
+  return std::move(w.bytes);
 }
 
 // The payload of checkpoint bytes after checking the header (magic, version, length, checksum); refuses
@@ -186,10 +180,11 @@ inline std::string_view checked_payload_of(std::string_view bytes, const std::fi
                                         checkpoint_header_size, "-byte header"));
   if (bytes.substr(0, checkpoint_magic.size()) != checkpoint_magic)
     refuse_only(source, "not a moo checkpoint (bad magic header)");
-  view_istream header(bytes.substr(checkpoint_magic.size(), checkpoint_header_size - checkpoint_magic.size()));
-  const auto version = read_le<std::uint32_t>(header, "the version");
-  const auto length = read_le<std::uint64_t>(header, "the payload length");
-  const auto checksum = read_le<std::uint64_t>(header, "the checksum");
+  codec::byte_reader header(bytes.substr(checkpoint_magic.size(), checkpoint_header_size - checkpoint_magic.size()),
+                            source.string(), "the checkpoint header");
+  const auto version = header.u32();
+  const auto length = header.u64();
+  const auto checksum = header.u64();
   if (version != checkpoint_version)
     refuse_only(source, moo::detail::message("format version ", version, ", this build reads version ",
                                         checkpoint_version));

@@ -55,28 +55,11 @@ inline constexpr node_id no_node = static_cast<node_id>(-1);
 // Shape of one input image: channels, height, width.
 using image_shape = std::array<std::size_t, 3>;
 
-// The most values one tensor of an architecture may hold: the weights of one layer, or one image's
-// output of one node (and its input). 2^28 float32 values are 1 GiB, far beyond a searchable network;
-// the cap keeps hostile or corrupt sizes from wrapping around in 64-bit products (in * out * k * k,
-// c * h * w) and from turning into huge allocations.
-inline constexpr std::size_t max_tensor_values = std::size_t{1} << 28;
+// The most values one tensor of an architecture may hold (train::max_tensor_values, 2^28).
+using train::max_tensor_values;
 
 namespace detail {
-
-// The product of sizes if it is at most `cap`, else nullopt. Each multiplication is checked before it
-// is done, so the product never wraps around.
-inline std::optional<std::size_t> product_within(std::initializer_list<std::size_t> sizes,
-                                                 std::size_t cap = max_tensor_values) {
-  for (const std::size_t s : sizes)
-    if (s == 0) return 0;
-  std::size_t p = 1;
-  for (const std::size_t s : sizes) {
-    if (p > cap / s) return std::nullopt;
-    p *= s;
-  }
-  return p;
-}
-
+using train::detail::product_within;
 }  // namespace detail
 
 // A DAG of layers with one input and one output.

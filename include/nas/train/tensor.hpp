@@ -6,8 +6,10 @@
 #include <array>
 #include <cstddef>
 #include <cstdlib>
+#include <initializer_list>
 #include <memory>
 #include <new>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -78,7 +80,27 @@ class shape_error : public moo::dimension_error {
   using moo::dimension_error::dimension_error;
 };
 
+// The most values one tensor may hold: one layer's weights, or one image's output of one layer.
+// 2^28 float32 values are 1 GiB, far beyond a searchable network; the cap keeps hostile or corrupt sizes
+// from wrapping around in 64-bit products (in * out * k * k, c * h * w) and from huge allocations.
+inline constexpr std::size_t max_tensor_values = std::size_t{1} << 28;
+
 namespace detail {
+
+// The product of sizes if it is at most `cap`, else nullopt. Each multiplication is checked before it
+// is done, so the product never wraps around.
+inline std::optional<std::size_t> product_within(std::initializer_list<std::size_t> sizes,
+                                                 std::size_t cap = max_tensor_values) {
+  for (const std::size_t s : sizes)
+    if (s == 0) return 0;
+  std::size_t p = 1;
+  for (const std::size_t s : sizes) {
+    if (p > cap / s) return std::nullopt;
+    p *= s;
+  }
+  return p;
+}
+
 
 // A growable 64-byte aligned float buffer. Copying its owner does not copy the contents: a copied layer
 // starts with empty scratch space (it holds no state between calls that matters to the copy).

@@ -262,6 +262,11 @@ class conv2d {
     if (o.in_channels % o.groups != 0 || o.out_channels % o.groups != 0)
       throw moo::value_error(moo::detail::message(l, ": groups ", o.groups, " must divide in_channels ",
                                                   o.in_channels, " and out_channels ", o.out_channels));
+    if (!detail::product_within({o.out_channels, o.in_channels / o.groups, o.kernel, o.kernel}))
+      throw moo::value_error(moo::detail::message(l, ": a weight of out_channels x in_channels / groups x kernel x "
+                                                     "kernel = ", o.out_channels, " x ", o.in_channels / o.groups,
+                                                  " x ", o.kernel, " x ", o.kernel, " holds more than ",
+                                                  max_tensor_values, " (2^28) values"));
   }
 
   bool depthwise() const { return opt_.groups > 1 && opt_.groups == opt_.in_channels; }

@@ -34,6 +34,10 @@ class linear {
     if (opt_.in_features == 0 || opt_.out_features == 0)
       throw moo::value_error(moo::detail::message(label(), ": in_features and out_features must be positive, got ",
                                                   opt_.in_features, " and ", opt_.out_features));
+    if (!detail::product_within({opt_.out_features, opt_.in_features}))
+      throw moo::value_error(moo::detail::message(label(), ": a weight of out_features x in_features = ",
+                                                  opt_.out_features, " x ", opt_.in_features, " holds more than ",
+                                                  max_tensor_values, " (2^28) values"));
     weight_ = matrix_type::from_shape({opt_.out_features, opt_.in_features});
     std::fill(weight_.begin(), weight_.end(), 0.0f);
     weight_grad_ = weight_;
