@@ -41,6 +41,24 @@ void* operator new(std::size_t n) {
   throw std::bad_alloc();
 }
 
+// Every other non-aligned form goes through the one above, and every delete frees with std::free, so
+// allocation and deallocation agree (AddressSanitizer checks that they do).
+void* operator new[](std::size_t n) { return ::operator new(n); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  try {
+    return ::operator new(n);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept { return ::operator new(n, t); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+
 namespace {
 
 // ZDT1 whose evaluation fails for x_0 > 0.5 with a message too long for the small-string buffer, so that
