@@ -28,6 +28,11 @@
 #include "moo/execution/thread_pool.hpp"
 #include "moo/problems/zdt.hpp"
 
+// This file replaces operator new/delete with malloc/free on purpose; GCC cannot see that they pair up.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 namespace {
 
 std::atomic<bool> fail_allocations_in_handlers{false};
