@@ -23,6 +23,7 @@
 #include <vector>
 #include <algorithm>
 
+#include "moo/algorithm/budget.hpp"
 #include "moo/algorithm/callbacks.hpp"
 #include "moo/algorithm/checkpoint.hpp"
 #include "moo/algorithm/evolution.hpp"
@@ -55,7 +56,8 @@ concept run_argument = termination<A, State> || callback<A, State> || is_checkpo
 
 }  // namespace detail
 
-template <class Variation, survival Survival, class Mating = binary_tournament, class Screening = keep_all>
+template <class Variation, survival Survival, class Mating = binary_tournament, class Screening = keep_all,
+          class Budget = equal_budget>
 struct evolver {
   struct options {
     std::size_t population = 0;    // survivors per generation; 0 = survival.default_population() where
@@ -71,6 +73,9 @@ struct evolver {
     std::size_t initial = 0;            // genomes in the first batch, seeds included (0 = population)
     bool drop_failed = false;           // a failed evaluation drops its genome (reported to callbacks'
                                         // on_rejected) instead of stopping the run
+    Budget budget{};                    // how each generation's offspring are evaluated (moo::equal_budget:
+                                        // once each; moo::successive_halving: in rounds); the first batch
+                                        // is always evaluated once each, as the problem defines
   };
 
   options opts{};
@@ -254,6 +259,9 @@ struct evolver {
   // Asks, evaluates and tells one batch. A Lamarckian problem evaluates a copy of the batch in place
   // (so a failed evaluation leaves the asked batch as it was) and the evaluated genomes are told. With
   // opts.drop_failed, failed evaluations are reported to the callbacks and dropped; otherwise they throw.
+  // Offspring are evaluated through the budget policy (opts.budget); with moo::equal_budget, and for the
+  // first batch, this is one ex.evaluate per batch. A kill inside a batch (between the rounds of
+  // successive halving) loses the batch: the resumed run repeats it from the checkpoint, with the same result.
   template <class State, problem P, class Executor, class... Args>
   void evaluate_batch(State& state, Executor& ex, const P& p, Args&... args) const {
     using G = genome_of<P>;
@@ -261,8 +269,18 @@ struct evolver {
     std::vector<G> work;
     if constexpr (lamarckian_problem<P>) work.assign(batch.begin(), batch.end());
     auto run = [&] {
-      if constexpr (lamarckian_problem<P>) return ex.evaluate(p, std::span<G>(work));
-      else return ex.evaluate(p, std::span<const G>(batch));
+      if constexpr (std::same_as<Budget, equal_budget>) {
+        if constexpr (lamarckian_problem<P>) return ex.evaluate(p, std::span<G>(work));
+        else return ex.evaluate(p, std::span<const G>(batch));
+      } else {
+        static_assert(budget_allocation<Budget, Executor, P>, "opts.budget must be a moo::budget_allocation for this "
+                                                              "executor and problem");
+        const bool first = !state.initialized();
+        if constexpr (lamarckian_problem<P>)
+          return first ? ex.evaluate(p, std::span<G>(work)) : opts.budget.evaluate(ex, p, std::span<G>(work));
+        else
+          return first ? ex.evaluate(p, std::span<const G>(batch)) : opts.budget.evaluate(ex, p, std::span<const G>(batch));
+      }
     };
     matrix f;
     std::vector<std::size_t> rejected;

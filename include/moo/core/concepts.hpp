@@ -201,4 +201,36 @@ concept lamarckian_executor = lamarckian_problem<P> && requires(E& e, const P& p
 template <class E, class P>
 concept executor_for = executor<E, P> || lamarckian_executor<E, P>;
 
+// One round of an evaluation that runs in rounds (successive halving): spend `budget` more units of
+// work (epochs) on the genome, on a schedule `horizon` units long; `restart` starts a new schedule
+// (a learning-rate restart) at this round, otherwise the genome's schedule goes on where it stopped.
+struct budget_round {
+  double budget = 0.0;
+  double horizon = 0.0;
+  bool restart = false;
+};
+
+// A Lamarckian problem whose evaluation can run in rounds: evaluate(g, round, out) continues g where
+// its last round stopped (everything that continuing needs, e.g. weights, optimizer momentum and
+// schedule position, is kept in the genome, so a round after a checkpoint continues bit for bit), spends
+// round.budget on it and writes its objectives as they stand after the round.
+template <class P>
+concept resumable_problem =
+    lamarckian_problem<P> && requires(const P& p, genome_of<P>& g, const budget_round& r, std::span<double> out) {
+      p.evaluate(g, r, out);
+    };
+
+// A budget allocation decides how the loop evaluates a generation's batch with an executor:
+// b.evaluate(ex, p, xs) returns one row of objectives per genome of xs, in order (Lamarckian: xs are
+// changed in place), calling ex.evaluate once (moo::equal_budget, the default) or in several rounds on
+// sub-batches (moo::successive_halving). Failures come as one moo::evaluation_error over the whole batch.
+template <class B, class E, class P>
+concept budget_allocation =
+    executor_for<E, P> &&
+    (requires(const B& b, E& e, const P& p, std::span<const genome_of<P>> xs) {
+      { b.evaluate(e, p, xs) } -> std::same_as<matrix>;
+    } || requires(const B& b, E& e, const P& p, std::span<genome_of<P>> xs) {
+      { b.evaluate(e, p, xs) } -> std::same_as<matrix>;
+    });
+
 }  // namespace moo

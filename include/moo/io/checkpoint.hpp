@@ -29,7 +29,8 @@
 namespace moo::io {
 
 inline constexpr std::string_view checkpoint_magic{"MOOCKPT\x1a", 8};
-inline constexpr std::uint32_t checkpoint_version = 2;  // 2: the space description and the number of objectives
+inline constexpr std::uint32_t checkpoint_version = 3;  // 2: the space description and the number of objectives;
+                                                        // 3: nas::candidate keeps its training state
 inline constexpr std::size_t checkpoint_header_size = 8 + 4 + 8 + 8;
 
 // FNV-1a 64, the checksum over a checkpoint's payload (one implementation, in io/codec.hpp).

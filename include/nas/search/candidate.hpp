@@ -17,12 +17,26 @@
 #include <ostream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "moo/io/serialize.hpp"
 #include "nas/graph/architecture.hpp"
 #include "nas/graph/serialize.hpp"
 
 namespace nas {
+
+// Where a training that runs in rounds stopped (successive halving, nas/search/training.hpp): the SGD
+// momentum buffers, the position on the learning-rate schedule and in the data loader's shuffling
+// stream. Continuing from it equals never having stopped, bit for bit. Empty for a network trained in
+// one go (or not yet trained in rounds); a morphism's child starts empty.
+struct training_state {
+  std::vector<std::vector<float>> momentum;  // per parameter of the compiled network, in its order
+  std::uint64_t step = 0;        // steps done on the current schedule
+  std::uint64_t steps = 0;       // the current schedule's length in steps (0: none started)
+  std::uint64_t reshuffles = 0;  // epochs the data loader has started since it was made
+  std::uint64_t batch = 0;       // batches taken in the loader's current epoch
+  bool operator==(const training_state&) const = default;
+};
 
 struct candidate {
   graph::architecture net;
@@ -32,6 +46,7 @@ struct candidate {
   bool function_preserving = true;
   double epochs = 0.0;              // epochs of training in its lineage, inherited ones included
   std::optional<graph::architecture> teacher = std::nullopt;  // parent to distil from first (approximate morphisms)
+  training_state training = {};     // where training in rounds stopped (successive halving)
 };
 
 // "#0000002a widen_conv from #00000007, 1234 params"
@@ -55,7 +70,7 @@ inline std::string hex_id(std::uint32_t id) {
 }  // namespace nas
 
 // A candidate in a checkpoint or an MPI message: lineage fields, then the architecture (graph and
-// weights, bit for bit), then the teacher if any.
+// weights, bit for bit), then the teacher if any, then the training state (since checkpoint format 3).
 template <>
 struct moo::io::serializer<nas::candidate> {
   static void write(std::ostream& os, const nas::candidate& c) {
@@ -67,6 +82,11 @@ struct moo::io::serializer<nas::candidate> {
     moo::io::write(os, c.net);
     moo::io::write(os, c.teacher.has_value());
     if (c.teacher) moo::io::write(os, *c.teacher);
+    moo::io::write(os, c.training.momentum);
+    moo::io::write(os, c.training.step);
+    moo::io::write(os, c.training.steps);
+    moo::io::write(os, c.training.reshuffles);
+    moo::io::write(os, c.training.batch);
   }
   static nas::candidate read(std::istream& is) {
     const auto id = moo::io::read<std::uint32_t>(is);
@@ -77,6 +97,11 @@ struct moo::io::serializer<nas::candidate> {
     nas::candidate c{.net = moo::io::read<nas::graph::architecture>(is), .id = id, .parent = parent,
                      .op = std::move(op), .function_preserving = preserving, .epochs = epochs};
     if (moo::io::read<bool>(is)) c.teacher = moo::io::read<nas::graph::architecture>(is);
+    c.training.momentum = moo::io::read<std::vector<std::vector<float>>>(is);
+    c.training.step = moo::io::read<std::uint64_t>(is);
+    c.training.steps = moo::io::read<std::uint64_t>(is);
+    c.training.reshuffles = moo::io::read<std::uint64_t>(is);
+    c.training.batch = moo::io::read<std::uint64_t>(is);
     return c;
   }
 };

@@ -83,13 +83,34 @@ class network_problem {
 
   // Trains c in place, then writes its objectives into out (exclusive ones measured alone).
   void evaluate(candidate& c, std::span<double> out) const {
-    if (out.size() != sizeof...(O))
-      throw moo::dimension_error(moo::detail::message("network_problem::evaluate: ", out.size(), " outputs for ",
-                                                      sizeof...(O), " objectives"));
+    check_outputs(out);
     {
       std::shared_lock lock(*gate_);
       train_candidate(c, *train_, opt_);
     }
+    measure(c, out);
+  }
+
+  // One round of a training in rounds (a moo::resumable_problem, for moo::successive_halving): trains c
+  // on from where its last round stopped for round.budget epochs, then measures it as evaluate does.
+  void evaluate(candidate& c, const moo::budget_round& round, std::span<double> out) const {
+    check_outputs(out);
+    {
+      std::shared_lock lock(*gate_);
+      train_candidate(c, *train_, opt_, round);
+    }
+    measure(c, out);
+  }
+
+ private:
+  static void check_outputs(std::span<double> out) {
+    if (out.size() != sizeof...(O))
+      throw moo::dimension_error(moo::detail::message("network_problem::evaluate: ", out.size(), " outputs for ",
+                                                      sizeof...(O), " objectives"));
+  }
+
+  // Writes the objectives of c into out, in the list's order (exclusive ones measured alone).
+  void measure(const candidate& c, std::span<double> out) const {
     std::size_t j = 0;
     boost::hana::for_each(objectives_, [&](const auto& o) {
       using obj = std::remove_cvref_t<decltype(o)>;
@@ -108,7 +129,6 @@ class network_problem {
     });
   }
 
- private:
   network_space space_;
   const train::dataset* train_;
   training_options opt_;

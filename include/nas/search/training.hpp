@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <mutex>
 
+#include "moo/core/concepts.hpp"
 #include "moo/core/error.hpp"
 #include "nas/morphism/distill.hpp"
 #include "nas/search/candidate.hpp"
@@ -99,6 +100,83 @@ inline training_report train_candidate(candidate& c, const train::dataset& data,
   }
   c.net.update_from(net);
   c.epochs += budget;
+  return rep;
+}
+
+// Trains c.net in place for one round of a training in rounds (successive halving): continues from
+// c.training (momentum, schedule position, shuffling position) unless round.restart, in which case a new
+// cosine schedule of round.horizon epochs starts here (momentum is kept, as in SGDR); spends
+// ceil(round.budget * batches per epoch) steps and saves where it stopped back into c.training. Two
+// rounds equal one round of both budgets on the same schedule, bit for bit, also with the candidate
+// serialized in between. An approximate-morphism child is distilled first, as by train_candidate.
+inline training_report train_candidate(candidate& c, const train::dataset& data, const training_options& o,
+                                       const moo::budget_round& round) {
+  if (!(round.budget >= 0.0) || !std::isfinite(round.budget) || !(round.horizon >= 0.0) || !std::isfinite(round.horizon))
+    throw moo::value_error(moo::detail::message("train_candidate: a round of ", round.budget, " epochs on a schedule of ",
+                                                round.horizon));
+  const std::uint64_t seed = o.seed * 0x9e3779b97f4a7c15ULL ^ c.id;
+  if (c.teacher) {
+    auto d = o.distill;
+    d.seed = seed;
+    if (d.epochs != 0 || d.max_steps != 0) {
+      const auto r = morphism::distill(c.net, *c.teacher, data, d);
+      if (!std::isfinite(r.last_loss))
+        throw training_diverged(moo::detail::message("candidate #", hex_id(c.id), " (", c.op,
+                                                     "): distillation loss is ", r.last_loss));
+    }
+    c.teacher.reset();
+  }
+  training_report rep;
+  train::network net = c.net.compile();
+  train::data_loader loader(data, {.batch_size = o.batch_size, .shuffle = true, .seed = seed});
+  const std::size_t per_epoch = loader.batches();
+  training_state& st = c.training;
+  // The loader where the last round left it: the same reshuffles, the same batches taken.
+  train::batch b;
+  for (std::uint64_t e = 0; e < st.reshuffles; ++e) loader.reset();
+  for (std::uint64_t i = 0; i < st.batch; ++i) (void)loader.next(b);
+  if (round.restart || st.steps == 0) {
+    st.step = 0;
+    st.steps = static_cast<std::uint64_t>(std::ceil(round.horizon * static_cast<double>(per_epoch)));
+  }
+  const auto todo = static_cast<std::uint64_t>(std::ceil(round.budget * static_cast<double>(per_epoch)));
+  if (todo == 0) return rep;
+  train::softmax_cross_entropy loss;
+  train::sgd opt({.lr = o.lr, .momentum = o.momentum, .weight_decay = o.weight_decay});
+  const auto params = net.parameters();
+  opt.set_momentum(std::move(st.momentum));
+  const train::cosine_annealing schedule{.lr_max = o.lr, .lr_min = 0.0,
+                                         .t_max = static_cast<double>(std::max<std::uint64_t>(st.steps, 1))};
+  net.train();
+  train::tensor grad;
+  double sum = 0.0;
+  std::size_t seen = 0;
+  for (std::uint64_t done = 0; done < todo;) {
+    if (!loader.next(b)) {
+      loader.reset();
+      ++st.reshuffles;
+      st.batch = 0;
+      rep.last_loss = seen == 0 ? rep.last_loss : sum / static_cast<double>(seen);
+      sum = 0.0;
+      seen = 0;
+      continue;
+    }
+    ++st.batch;
+    opt.set_lr(schedule(static_cast<double>(st.step)));
+    const double l = train::train_step(net, b, loss, opt, params, grad);
+    if (!std::isfinite(l))
+      throw training_diverged(moo::detail::message("candidate #", hex_id(c.id), " (", c.op, "): training loss is ", l,
+                                                   " at step ", st.step, " of its schedule"));
+    ++st.step;
+    ++done;
+    ++rep.steps;
+    sum += l * static_cast<double>(b.size());
+    seen += b.size();
+  }
+  if (seen != 0) rep.last_loss = sum / static_cast<double>(seen);
+  st.momentum = opt.momentum();
+  c.net.update_from(net);
+  c.epochs += round.budget;
   return rep;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "moo/core/error.hpp"
@@ -76,6 +77,15 @@ class sgd {
       }
     }
     first_ = false;
+  }
+
+  // The momentum buffers, one per parameter in the parameter list's order (empty before the first step
+  // or without momentum), so training can stop and continue later bit for bit (set_momentum).
+  const std::vector<std::vector<float>>& momentum() const { return velocity_; }
+  // Continues with buffers momentum() gave (empty: a fresh start, the first step sets them).
+  void set_momentum(std::vector<std::vector<float>> v) {
+    velocity_ = std::move(v);
+    first_ = velocity_.empty();
   }
 
   // Forgets the momentum buffers.
