@@ -95,6 +95,29 @@ class lemonade {
                          .drop_failed = opt_.drop_failed}};
   }
 
+  // The same driver with another budget policy for the accepted children, e.g.
+  // moo::successive_halving{.budget = 8} (they are trained in halving rounds; the network problem is a
+  // moo::resumable_problem). Example: search.evolver(moo::successive_halving{.budget = 8}).run_on(pool, problem);
+  template <class Budget>
+  using evolver_with = moo::evolver<morphism_mutation, moo::nondominated_survival, moo::kde_mating<cheap_type>,
+                                    moo::kde_screening<cheap_type>, Budget>;
+  template <class Budget>
+  evolver_with<Budget> evolver(Budget budget) const {
+    auto o = evolver().opts;
+    return evolver_with<Budget>{{.population = o.population,
+                                 .generations = o.generations,
+                                 .offspring = o.offspring,
+                                 .seed = o.seed,
+                                 .variation = std::move(o.variation),
+                                 .survival = std::move(o.survival),
+                                 .mating = std::move(o.mating),
+                                 .eliminate_duplicates = o.eliminate_duplicates,
+                                 .screening = std::move(o.screening),
+                                 .initial = o.initial,
+                                 .drop_failed = o.drop_failed,
+                                 .budget = std::move(budget)}};
+  }
+
   // The problem: networks of the space trained on `train` and measured by the objectives.
   problem_type problem(const train::dataset& train) const {
     return boost::hana::unpack(objectives_, [&](const auto&... o) {

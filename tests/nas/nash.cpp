@@ -16,6 +16,7 @@
 #include <moo/algorithm/nsga2.hpp>
 #include <moo/execution/thread_pool.hpp>
 #include <moo/problems/zdt.hpp>
+#include <nas/lemonade.hpp>
 #include <nas/nash.hpp>
 #include <nas/train/parallel.hpp>
 
@@ -348,4 +349,25 @@ TEST_CASE("the equal budget policy is the loop's original path: one executor cal
   }
   CHECK(bytes_of(res.objectives) == bytes_of(state.objectives()));
   CHECK(res.genomes == state.genomes());
+}
+
+TEST_CASE("lemonade with successive halving of its accepted children") {
+  nt::set_num_threads(1);
+  fixture d;
+  nas::lemonade search({.generations = 2, .children = 6, .accepted = 4, .initial = 2, .seed = 3,
+                        .caps = {.max_parameters = 20000},
+                        .space = {.input = {1, 12, 12}, .classes = 4, .widths = {4, 6}, .min_blocks = 1, .max_blocks = 2},
+                        .training = {.epochs = 0.5, .initial_epochs = 1.0, .batch_size = 32, .seed = 3}},
+                       nas::validation_error{.data = &d.val}, nas::parameter_count{});
+  const auto problem = search.problem(d.train);
+  const auto e = search.evolver(moo::successive_halving{.budget = 2.0});  // 4 accepted: 4 x 0.25, 2 x 0.5
+  const auto res = e.run(problem);
+  CHECK(res.generations == 2);
+  REQUIRE(!res.genomes.empty());
+  for (std::size_t i = 0; i < res.genomes.size(); ++i) {
+    CHECK(res.objectives(i, 0) == nas::validation_error{.data = &d.val}(res.genomes[i].net));
+    if (res.genomes[i].parent != 0) CHECK(res.genomes[i].training.steps > 0);  // trained in rounds
+  }
+  const auto again = search.evolver(moo::successive_halving{.budget = 2.0}).run(problem);
+  CHECK(fingerprint(again) == fingerprint(res));
 }
