@@ -26,6 +26,7 @@
 //   // res.genomes[0]: the last parent (nas::candidate), res.objectives(0, 0) its validation error
 #pragma once
 
+#include <limits>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>

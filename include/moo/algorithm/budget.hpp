@@ -14,6 +14,7 @@
 //                moo::successive_halving> e{{.population = 1, ..., .budget = {.budget = 160, .restart = true}}};
 #pragma once
 
+#include <string>
 #include <algorithm>
 #include <cmath>
 #include <cstddef>

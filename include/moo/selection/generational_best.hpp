@@ -7,6 +7,7 @@
 //   moo::evolver<nas::nash_mutation, moo::generational_best> e{{.population = 1, .offspring = 8}};
 #pragma once
 
+#include <cstdint>
 #include <algorithm>
 #include <cstddef>
 #include <istream>

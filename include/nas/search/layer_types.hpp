@@ -5,6 +5,7 @@
 //   auto t = nas::count_layer_types(net); std::printf("%.0f%% merging\n", 100 * t.share_merging());
 #pragma once
 
+#include <string>
 #include <cstddef>
 
 #include "nas/graph/architecture.hpp"
