@@ -1,17 +1,24 @@
 moo_add_example(nsga2_zdt1 moo ARGS --generations 40 --out out_nsga2_zdt1)
-moo_add_example(train_fashion_mnist nas ARGS --epochs 1 --train-limit 2048 --test-limit 512)
+moo_add_example(train_fashion_mnist nas ARGS --epochs 1 --train-limit 2048 --test-limit 512
+                SANITIZE_ARGS --epochs 1 --train-limit 256 --test-limit 128)
 moo_add_example(morphism_chain nas ARGS --steps 8 --out out_morphism_chain)
-moo_add_example(morphism_distill nas ARGS --train-limit 1024 --test-limit 256 --epochs 1 --kd-epochs 1)
+moo_add_example(morphism_distill nas ARGS --train-limit 1024 --test-limit 256 --epochs 1 --kd-epochs 1
+                SANITIZE_ARGS --train-limit 128 --test-limit 64 --epochs 1 --kd-epochs 1)
 moo_add_example(long_run moo ARGS --generations 60 --out out_long_run)
-moo_add_example(lemonade_fashion_mnist nas ARGS --minutes 2 --generations 2 --train-limit 1000 --validation 300 --test-limit 300 --children 4 --accepted 2 --initial 2 --epochs 0.3 --initial-epochs 0.5 --out out_lemonade)
+moo_add_example(lemonade_fashion_mnist nas ARGS --minutes 2 --generations 2 --train-limit 1000 --validation 300 --test-limit 300 --children 4 --accepted 2 --initial 2 --epochs 0.3 --initial-epochs 0.5 --out out_lemonade
+                SANITIZE_ARGS --minutes 2 --generations 1 --train-limit 200 --validation 100 --test-limit 100 --children 2 --accepted 1 --initial 2 --epochs 0.3 --initial-epochs 0.3 --out out_lemonade)
 moo_add_example(lemonade_custom nas ARGS --generations 2)
-moo_add_example(lemonade_study nas ARGS --seeds 1 --max-children 2 --train-limit 400 --validation 200 --children 4 --accepted 2 --initial 2 --epochs 0.2 --initial-epochs 0.3 --out out_lemonade_study)
-moo_add_example(lemonade_inheritance nas ARGS --parent-epochs 0.3 --max-epochs 0.5 --train-limit 400 --validation 200 --threads 1 --out out_lemonade_inheritance)
+moo_add_example(lemonade_study nas ARGS --seeds 1 --max-children 2 --train-limit 400 --validation 200 --children 4 --accepted 2 --initial 2 --epochs 0.2 --initial-epochs 0.3 --out out_lemonade_study
+                SANITIZE_ARGS --seeds 1 --max-children 1 --train-limit 150 --validation 100 --children 2 --accepted 1 --initial 2 --epochs 0.2 --initial-epochs 0.3 --out out_lemonade_study)
+moo_add_example(lemonade_inheritance nas ARGS --parent-epochs 0.3 --max-epochs 0.5 --train-limit 400 --validation 200 --threads 1 --out out_lemonade_inheritance
+                SANITIZE_ARGS --parent-epochs 0.3 --max-epochs 0.3 --train-limit 150 --validation 100 --threads 1 --out out_lemonade_inheritance)
 # The demo killed with SIGKILL at arbitrary moments resumes to the uninterrupted front (bit for bit).
 if(TARGET lemonade_fashion_mnist)
   add_test(NAME lemonade_kill_resume
            COMMAND bash ${PROJECT_SOURCE_DIR}/tests/scripts/lemonade_kill_resume.sh
-                   $<TARGET_FILE:lemonade_fashion_mnist> ${CMAKE_CURRENT_BINARY_DIR}/lemonade_kill_resume)
+                   $<TARGET_FILE:lemonade_fashion_mnist> ${CMAKE_CURRENT_BINARY_DIR}/lemonade_kill_resume
+                   $<$<BOOL:${MOO_SANITIZE}>:small>)
   set_tests_properties(lemonade_kill_resume PROPERTIES TIMEOUT 300 PROCESSORS 2)
 endif()
-moo_add_example(nash_fashion_mnist nas ARGS --variant all --runs 1 --steps 2 --neighbours 3 --morphisms 2 --step-epochs 0.3 --pretrain-epochs 0.2 --train-limit 500 --validation 200 --test-limit 200 --out out_nash)
+moo_add_example(nash_fashion_mnist nas ARGS --variant all --runs 1 --steps 2 --neighbours 3 --morphisms 2 --step-epochs 0.3 --pretrain-epochs 0.2 --train-limit 500 --validation 200 --test-limit 200 --out out_nash
+                SANITIZE_ARGS --variant all --runs 1 --steps 1 --neighbours 2 --morphisms 1 --step-epochs 0.2 --pretrain-epochs 0.2 --train-limit 150 --validation 100 --test-limit 100 --out out_nash)
