@@ -4,13 +4,17 @@
 // per-record CRC-32s of a weights file (so mutated records reach the checks behind the checksum).
 #pragma once
 
+#include <cmath>
 #include <cstddef>
+#include <cstdio>
+#include <cstdlib>
 #include <cstdint>
 #include <limits>
 #include <string>
 #include <string_view>
 
 #include "common.hpp"
+#include "moo/io/codec.hpp"
 #include "nas/graph/architecture.hpp"
 #include "nas/graph/serialize.hpp"
 #include "nas/train/parallel.hpp"
@@ -32,8 +36,10 @@ inline std::size_t saturating_numel(const nas::train::shape4& s) {
   return n;
 }
 
-// Uses an architecture the library accepted; throws only what the library throws.
-inline void use_architecture(const nas::graph::architecture& a) {
+// Uses an architecture the library accepted; throws only what the library throws. With `default_weights`
+// (as from_json leaves them: zero weights, unit batch-norm variance) the evaluation-mode output of an
+// input of finite values must be finite; a NaN or infinity then means the graph's settings are wrong.
+inline void use_architecture(const nas::graph::architecture& a, bool default_weights = false) {
   static const bool serial = (nas::train::set_num_threads(1), true);
   (void)serial;
   const auto shapes = a.shapes();
@@ -49,7 +55,13 @@ inline void use_architecture(const nas::graph::architecture& a) {
   auto x = nas::train::tensor::from_shape({2, in[0], in[1], in[2]});
   for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(i % 7) * 0.25f - 0.5f;
   net.eval();
-  (void)net.forward(x);
+  const auto& out = net.forward(x);
+  if (default_weights)
+    for (std::size_t i = 0; i < out.size(); ++i)
+      if (!std::isfinite(out.data()[i])) {
+        std::fprintf(stderr, "fuzz: an accepted graph with default weights computes %g\n", double(out.data()[i]));
+        std::abort();
+      }
   net.train();
   const auto& y = net.forward(x);
   nas::train::tensor g = nas::train::tensor::from_shape(nas::train::shape_of(y));
@@ -87,7 +99,7 @@ inline std::string with_fixed_crcs(std::string_view in) {
       pos += 4 * n;
     }
     if (!have(4)) return s;
-    put_le(s, pos, nas::graph::detail::crc32(std::string_view(s).substr(start, pos - start)), 4);
+    put_le(s, pos, moo::io::codec::crc32(std::string_view(s).substr(start, pos - start)), 4);
     pos += 4;
   }
   return s;

@@ -1,6 +1,6 @@
 // The checkpoint targets' shared step: decode the input as it is, then again with its header's payload
 // length and checksum made to fit (so mutations of the payload reach the field parsers instead of
-// stopping at the checksum), each into a fresh state; a state that loads is then used (`use`), so a
+// stopping at the checksum), each into a fresh state; a state that loads is then used by the target, so a
 // checkpoint that is accepted but inconsistent shows up as a crash in the search, not later.
 #pragma once
 
@@ -23,7 +23,7 @@ inline std::string with_fixed_header(std::string_view in) {
   return s;
 }
 
-// `fresh()` gives {state, extra arguments...} as a tuple-like object consumed by `load_and_use`.
+// Calls load_and_use(bytes) with the input and with its header fixed (when that changes it), catching moo::error.
 template <class LoadAndUse>
 void both_headers(std::string_view input, LoadAndUse load_and_use) {
   try {
@@ -36,6 +36,15 @@ void both_headers(std::string_view input, LoadAndUse load_and_use) {
     load_and_use(std::string_view(fixed));
   } catch (const moo::error&) {
   }
+}
+
+// What evolver::resume_on does after loading a checkpoint: a file written for another number of
+// objectives is refused (here: not used), else the state adopts the problem's. False when refused.
+template <class State, class Problem>
+bool resume_checks(State& state, const Problem& p) {
+  if (state.num_objectives() != 0 && state.num_objectives() != p.num_objectives()) return false;
+  if (state.num_objectives() == 0) state.set_num_objectives(p.num_objectives());
+  return true;
 }
 
 }  // namespace fuzz

@@ -11,12 +11,9 @@
 
 namespace {
 
-const auto& world() {
-  static const auto search = fuzz::lemonade_search();
-  static const auto problem = search.problem(fuzz::lemonade_data());
-  static const auto fresh = search.evolver().start(problem.space());
-  return fresh;
-}
+const auto search = fuzz::lemonade_search();
+const auto problem = search.problem(fuzz::lemonade_data());
+const auto fresh = search.evolver().start(problem);
 
 void use(const nas::candidate& c) {
   fuzz::use_architecture(c.net);
@@ -27,8 +24,9 @@ void use(const nas::candidate& c) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   fuzz::both_headers(fuzz::bytes(data, size), [](std::string_view b) {
-    auto state = world();
+    auto state = fresh;
     moo::io::decode_checkpoint(b, "fuzz.ckpt", state);
+    if (!fuzz::resume_checks(state, problem)) return;
     for (const auto& c : state.genomes()) use(c);
     for (const auto& c : state.pending()) use(c);
     for (const auto& c : state.ask()) use(c);

@@ -14,7 +14,7 @@ namespace {
 
 const moo::dtlz2 problem{3, 2};
 
-auto fresh_state() { return moo::moead<>{{.population = 15, .seed = 1}}.start(problem.space()); }
+auto fresh_state() { return moo::moead<>{{.population = 15, .seed = 1}}.start(problem); }
 
 }  // namespace
 
@@ -22,6 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz::both_headers(fuzz::bytes(data, size), [](std::string_view b) {
     auto state = fresh_state();
     moo::io::decode_checkpoint(b, "fuzz.ckpt", state);
+    if (!fuzz::resume_checks(state, problem)) return;
     moo::sequential_executor ex;
     for (int g = 0; g < 2; ++g) {
       const auto& batch = state.ask();

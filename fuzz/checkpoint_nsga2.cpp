@@ -17,7 +17,7 @@ const moo::zdt1 problem{4};
 
 moo::hypervolume_stagnation stagnation() { return {.reference = {11, 11}, .generations = 3, .tolerance = 1e-3}; }
 
-auto fresh_state() { return moo::nsga2{{.population = 8, .seed = 1}}.start(problem.space()); }
+auto fresh_state() { return moo::nsga2{{.population = 8, .seed = 1}}.start(problem); }
 
 }  // namespace
 
@@ -26,6 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto state = fresh_state();
     auto stag = stagnation();
     moo::io::decode_checkpoint(b, "fuzz.ckpt", state, stag);
+    if (!fuzz::resume_checks(state, problem)) return;
     moo::sequential_executor ex;
     for (int g = 0; g < 2; ++g) {
       const auto& batch = state.ask();

@@ -25,13 +25,23 @@ inline std::string_view bytes(const std::uint8_t* data, std::size_t size) {
 }
 
 // A directory of this process (in /dev/shm when it exists, so file round trips stay in memory), removed
-// when the process exits normally.
+// when the process exits normally, and by a later process when it did not.
 inline const std::filesystem::path& scratch_dir(const char* target) {
   static const std::filesystem::path dir = [&] {
     std::error_code ec;
     std::filesystem::path base = std::filesystem::is_directory("/dev/shm", ec) ? std::filesystem::path("/dev/shm")
                                                                                 : std::filesystem::temp_directory_path();
-    auto d = base / (std::string("moo_fuzz_") + target + "_" + std::to_string(::getpid()));
+    const std::string stem = std::string("moo_fuzz_") + target + "_";
+    // Directories of processes that are gone (a crash skips the clean-up below) are removed first.
+    for (const auto& e : std::filesystem::directory_iterator(base, ec)) {
+      const std::string name = e.path().filename().string();
+      if (name.rfind(stem, 0) != 0) continue;
+      const std::string pid = name.substr(stem.size());
+      if (!pid.empty() && pid.find_first_not_of("0123456789") == std::string::npos &&
+          !std::filesystem::exists("/proc/" + pid, ec))
+        std::filesystem::remove_all(e.path(), ec);
+    }
+    auto d = base / (stem + std::to_string(::getpid()));
     std::filesystem::create_directories(d);
     return d;
   }();

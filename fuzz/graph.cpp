@@ -39,7 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     inconsistent("an accepted graph does not write and load back", e.what());
   }
   try {
-    fuzz::use_architecture(*a);
+    fuzz::use_architecture(*a, /*default_weights=*/true);
   } catch (const moo::error&) {
   }
   if (weights.empty() && json.size() == size) return 0;

@@ -79,12 +79,12 @@ void checkpoints_of_run(const std::string& target, State state, const Problem& p
 void nsga2_corpus() {
   const moo::zdt1 problem{4};
   auto stag = moo::hypervolume_stagnation{.reference = {11, 11}, .generations = 3, .tolerance = 1e-3};
-  checkpoints_of_run("checkpoint_nsga2", moo::nsga2{{.population = 8, .seed = 1}}.start(problem.space()), problem, stag);
+  checkpoints_of_run("checkpoint_nsga2", moo::nsga2{{.population = 8, .seed = 1}}.start(problem), problem, stag);
 }
 
 void moead_corpus() {
   const moo::dtlz2 problem{3, 2};
-  checkpoints_of_run("checkpoint_moead", moo::moead<>{{.population = 15, .seed = 1}}.start(problem.space()), problem);
+  checkpoints_of_run("checkpoint_moead", moo::moead<>{{.population = 15, .seed = 1}}.start(problem), problem);
 }
 
 // Checkpoints of the tiny LEMONADE search after the starting networks and after one generation, one
@@ -106,7 +106,7 @@ void lemonade_corpus() {
   (void)search.resume_on(ck.path, ex, problem, moo::max_generations{2}, ck, report);
   const std::string gen2 = read(ck.path);
   put("checkpoint_lemonade", "gen2.ckpt", gen2);
-  auto state = search.evolver().start(problem.space());
+  auto state = search.evolver().start(problem);
   moo::io::decode_checkpoint(gen2, "gen2", state);
   (void)state.ask();
   bool teacher = false;

@@ -4,7 +4,7 @@
 #   fuzz/run.sh [SECONDS] [TARGET...]   run each target SECONDS (default 30); all targets by default
 #   fuzz/run.sh replay [TARGET...]      run each target once on its saved findings (fuzz/findings/<target>/)
 #                                       and say which still crash
-# Environment: FUZZ_BUILD_DIR (default build-fuzz), CXX (default clang++), JOBS (default 1),
+# Environment: FUZZ_BUILD_DIR (default build-fuzz), CXX (default clang++ or clang++-14), JOBS (default 1),
 # FUZZ_CMAKE_ARGS (extra cmake arguments, e.g. -DMOO_INCLUDE_DIR=...).
 # New corpus entries go to $FUZZ_BUILD_DIR/corpus/<target>, crashes to $FUZZ_BUILD_DIR/artifacts/<target>/.
 set -uo pipefail
@@ -24,13 +24,22 @@ fi
 targets=("$@")
 ((${#targets[@]})) || targets=("${all_targets[@]}")
 
+cxx=${CXX:-}
+if [[ -z $cxx ]]; then
+  cxx=clang++
+  command -v clang++ >/dev/null || cxx=clang++-14
+fi
 # shellcheck disable=SC2086
-cmake -S "$here" -B "$build" -DCMAKE_CXX_COMPILER="${CXX:-clang++}" ${FUZZ_CMAKE_ARGS:-} >/dev/null || exit 1
+cmake -S "$here" -B "$build" -DCMAKE_CXX_COMPILER="$cxx" ${FUZZ_CMAKE_ARGS:-} >/dev/null || exit 1
 build_targets=()
 for t in "${targets[@]}"; do build_targets+=(--target "fuzz_$t"); done
 cmake --build "$build" -j "${JOBS:-1}" "${build_targets[@]}" || exit 1
 
 export OPENBLAS_NUM_THREADS=1
+# Symbolized stacks: llvm-symbolizer comes with Debian's llvm-14 (as llvm-symbolizer-14).
+if ! command -v llvm-symbolizer >/dev/null && command -v llvm-symbolizer-14 >/dev/null; then
+  export ASAN_SYMBOLIZER_PATH=$(command -v llvm-symbolizer-14)
+fi
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 failed=()
 
