@@ -6,11 +6,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <unistd.h>
 
+#include "moo/algorithm/moead.hpp"
 #include "moo/algorithm/nsga2.hpp"
 #include "moo/algorithm/termination.hpp"
 #include "moo/io/checkpoint.hpp"
@@ -151,4 +153,76 @@ TEST_CASE("write_atomically: a failed write leaves the old file and no temporary
   moo::io::write_atomically(path, "new");
   CHECK(moo::io::read_file(path) == "new");
   CHECK_FALSE(fs::exists(tmp));
+}
+
+namespace {
+// The fields of an NSGA-II state on ZDT1 whose genome 3 has 29 values: a file with a valid checksum whose
+// genomes do not fit the space (fuzz finding: the next variation read out of bounds).
+struct short_genome_state {
+  template <class Visitor>
+  void visit_state(Visitor& v) const {
+    v.setting("population", std::size_t{8});
+    v.setting("offspring", std::size_t{8});
+    v.setting("initial", std::size_t{8});
+    v.setting("space", moo::zdt1{}.space().description());
+    v.field("num_objectives", std::size_t{2});
+    v.field("rng", moo::rng(1));
+    std::vector<moo::real_genome> genomes(8, moo::real_genome(30, 0.5));
+    genomes[3].resize(29);
+    v.field("genomes", genomes);
+    v.field("objectives", moo::matrix(8, 2, 1.0));
+    v.field("ranking", moo::survivors{{0, 1, 2, 3, 4, 5, 6, 7}, std::vector<std::size_t>(8, 0),
+                                      std::vector<double>(8, 0.0)});
+    v.field("pending", std::vector<moo::real_genome>{});
+    v.field("asked", false);
+    v.field("generation", std::size_t{1});
+    v.field("evaluations", std::size_t{16});
+    v.field("elapsed", 0.0);
+    v.field("seeds", std::vector<moo::real_genome>{});
+    v.field("declined", std::size_t{0});
+    v.field("screened_out", std::size_t{0});
+    v.field("rejected", std::size_t{0});
+    v.policy("variation", moo::sbx_pm{});
+    v.policy("survival", moo::nsga2_survival{});
+    v.policy("mating", moo::binary_tournament{});
+    v.policy("screening", moo::keep_all{});
+  }
+};
+}  // namespace
+
+TEST_CASE("a checkpoint whose genomes do not have the space's length is refused at load (fuzz finding)") {
+  const auto bytes = moo::io::encode_checkpoint(short_genome_state{});
+  auto fresh = moo::nsga2{{.population = 8, .seed = 1}}.start(moo::zdt1{});
+  CHECK_THROWS_WITH_AS(moo::io::decode_checkpoint(bytes, "short.ckpt", fresh),
+                       doctest::Contains("genome 3 has 29 values, the space 30"), moo::io_error);
+  CHECK_FALSE(fresh.initialized());
+}
+
+TEST_CASE("MOEA/D's policy state is checked at load: a neighbour index past the subproblems is refused (fuzz finding)") {
+  auto state = moo::moead<>{{.population = 12, .seed = 3}}.start(moo::dtlz2{2, 5});
+  state.tell(moo::sequential_executor{}.evaluate(moo::dtlz2{2, 5}, std::span<const moo::real_genome>(state.ask())));
+  const auto& good = state.survival_policy();
+  std::ostringstream saved;
+  good.save(saved);
+  auto copy = good;
+  {
+    std::istringstream is(saved.str());
+    copy.load(is);  // a good state loads
+    CHECK(is);
+  }
+  // The same parts with one neighbour index out of range.
+  std::istringstream parts(saved.str());
+  auto weights = moo::io::read<moo::matrix>(parts);
+  auto neighbours = moo::io::read<std::vector<std::vector<std::size_t>>>(parts);
+  auto ideal = moo::io::read<std::vector<double>>(parts);
+  auto from = moo::io::read<std::vector<bool>>(parts);
+  REQUIRE(!neighbours.empty());
+  neighbours[2][0] = 999;
+  std::ostringstream hostile;
+  moo::io::write(hostile, weights);
+  moo::io::write(hostile, neighbours);
+  moo::io::write(hostile, ideal);
+  moo::io::write(hostile, from);
+  std::istringstream is(hostile.str());
+  CHECK_THROWS_WITH_AS(copy.load(is), doctest::Contains("subproblem 2 has neighbour 999"), moo::io_error);
 }

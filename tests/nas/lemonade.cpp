@@ -10,6 +10,8 @@
 #include <atomic>
 #include <fstream>
 #include <thread>
+
+#include <unistd.h>
 #include <algorithm>
 
 #include <moo/execution/thread_pool.hpp>
@@ -330,5 +332,19 @@ TEST_CASE("lemonade: a child that fails is dropped with its reason, the run goes
   }
   MESSAGE(rejected, " children rejected, ", res.evaluations, " evaluated");
   CHECK(rejected > 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a resumed search report refuses a damaged history file with an io_error (fuzz finding), not std::stoull's") {
+  const auto dir = std::filesystem::temp_directory_path() / ("moo_report_trim_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto file = dir / "history.csv";
+  moo::io::write_atomically(file, "generation,id\n0,a\n1,b\n2,c\n");
+  nas::detail::trim_csv(file, 1);
+  CHECK(moo::io::read_file(file) == "generation,id\n0,a\n1,b\n");
+  for (const char* bad : {"generation,id\nx,a\n", "generation,id\n99999999999999999999999,a\n"}) {
+    moo::io::write_atomically(file, bad);
+    CHECK_THROWS_WITH_AS(nas::detail::trim_csv(file, 1), doctest::Contains("history.csv"), moo::io_error);
+  }
   std::filesystem::remove_all(dir);
 }

@@ -326,3 +326,10 @@ TEST_CASE("data_loader: batches, shuffling per epoch, drop_last, crop and flip")
   CHECK(seen.count({2, 1, 0, 5, 4, 3, 8, 7, 6}) == 1);
   CHECK(seen.count({-1, -1, -1, -1, 0, 1, -1, 3, 4}) == 1);
 }
+
+TEST_CASE("idx: a zero dimension does not hide huge others (fuzz finding: 0 images of (2^32-1)^2 pixels)") {
+  temp_dir tmp;
+  const fs::path p = tmp.path / "zero_images_huge_rows_cols.idx";
+  write_bytes(p, idx_bytes(0x803, {0, 0xffffffffu, 0xffffffffu}, {}));
+  CHECK_THROWS_WITH_AS(read_idx(p.string(), 3), doctest::Contains("implausible dimensions"), moo::io_error);
+}

@@ -363,6 +363,19 @@ class evolution {
     if (n > 0 && num_objectives_ != 0 && objectives_.cols() != num_objectives_)
       throw error(detail::message("evolution state: ", objectives_.cols(), " objectives per genome, ", num_objectives_,
                                   " declared"));
+    if constexpr (requires(const genome_type& g) { { g.size() } -> std::convertible_to<std::size_t>; { space_.size() } -> std::convertible_to<std::size_t>; }) {
+      // Every genome must have the space's length: a file of another run or a damaged one would otherwise
+      // be read out of bounds by the next variation.
+      auto check_all = [&](const std::vector<genome_type>& gs, const char* what) {
+        for (std::size_t i = 0; i < gs.size(); ++i)
+          if (gs[i].size() != space_.size())
+            throw error(detail::message("evolution state: ", what, " ", i, " has ", gs[i].size(), " values, the space ",
+                                        space_.size()));
+      };
+      check_all(genomes_, "genome");
+      check_all(pending_, "pending genome");
+      check_all(seeds_, "seed");
+    }
     if (!asked_ && !pending_.empty())
       throw error(detail::message("evolution state: ", pending_.size(), " pending genomes but nothing asked"));
   }

@@ -150,11 +150,33 @@ class moead_survival {
     io::write(os, ideal_);
     io::write(os, from_neighbourhood_);
   }
+  // Loads into locals and checks that the parts fit each other (one neighbourhood per weight vector,
+  // every neighbour a subproblem, the ideal point as long as a weight vector), so a damaged or hostile
+  // file is an io_error, never an out-of-range read later.
   void load(std::istream& is) {
-    weights_ = io::read<matrix>(is);
-    neighbours_ = io::read<std::vector<std::vector<std::size_t>>>(is);
-    ideal_ = io::read<std::vector<double>>(is);
-    from_neighbourhood_ = io::read<std::vector<bool>>(is);
+    auto weights = io::read<matrix>(is);
+    auto neighbours = io::read<std::vector<std::vector<std::size_t>>>(is);
+    auto ideal = io::read<std::vector<double>>(is);
+    auto from_neighbourhood = io::read<std::vector<bool>>(is);
+    if (!is) return;  // the caller reports the truncated read
+    if (neighbours.size() != weights.rows())
+      throw io_error(detail::message("moead_survival: ", neighbours.size(), " neighbourhoods for ", weights.rows(),
+                                     " weight vectors"));
+    if (!ideal.empty() && ideal.size() != weights.cols())
+      throw io_error(detail::message("moead_survival: an ideal point of ", ideal.size(), " values for ",
+                                     weights.cols(), " objectives"));
+    for (std::size_t i = 0; i < neighbours.size(); ++i) {
+      if (neighbours[i].empty())
+        throw io_error(detail::message("moead_survival: subproblem ", i, " has no neighbours"));
+      for (std::size_t j : neighbours[i])
+        if (j >= weights.rows())
+          throw io_error(detail::message("moead_survival: subproblem ", i, " has neighbour ", j, " of ",
+                                         weights.rows(), " subproblems"));
+    }
+    weights_ = std::move(weights);
+    neighbours_ = std::move(neighbours);
+    ideal_ = std::move(ideal);
+    from_neighbourhood_ = std::move(from_neighbourhood);
   }
 
  private:

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -21,6 +22,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "moo/algorithm/progress.hpp"
@@ -50,6 +52,20 @@ inline bool have_tool(const char* tool) {
   return std::system(cmd.c_str()) == 0;
 }
 
+// The generation number at the start of a line of a report file being resumed; io_error naming the file
+// if it is not a number (a damaged or foreign file), never a std::invalid_argument from std::stoull.
+inline std::size_t generation_of(const std::string& field, const std::filesystem::path& file) {
+  std::size_t g = 0;
+  const char* first = field.data();
+  const char* last = first + field.size();
+  while (first != last && *first == ' ') ++first;
+  const auto [end, ec] = std::from_chars(first, last, g);
+  if (ec != std::errc{} || end == first)
+    throw moo::io_error(moo::detail::message("report file '", file.string(), "': '", field.substr(0, 40),
+                                             "' is not a generation number"));
+  return g;
+}
+
 // Keeps the lines of a CSV file (header first) whose first field, a generation, is <= g.
 inline void trim_csv(const std::filesystem::path& p, std::size_t g) {
   std::ifstream in(p);
@@ -57,7 +73,7 @@ inline void trim_csv(const std::filesystem::path& p, std::size_t g) {
   std::string out, line;
   bool header = true;
   while (std::getline(in, line)) {
-    if (header || line.empty() || std::stoull(line.substr(0, line.find(','))) <= g) out += line + '\n';
+    if (header || line.empty() || detail::generation_of(line.substr(0, line.find(',')), p) <= g) out += line + '\n';
     header = false;
   }
   moo::io::write_atomically(p, out);
@@ -170,7 +186,7 @@ struct search_report {
     std::string text, line;
     bool keep = true;
     while (std::getline(in, line)) {
-      if (line.rfind("# generation ", 0) == 0) keep = std::stoull(line.substr(13)) <= g;
+      if (line.rfind("# generation ", 0) == 0) keep = detail::generation_of(line.substr(13), out / "fronts.dat") <= g;
       if (keep) text += line + '\n';
     }
     moo::io::write_atomically(out / "fronts.dat", text);

@@ -202,15 +202,17 @@ inline idx_data read_idx(const std::string& path, std::size_t rank) {
                                  " (an IDX file of unsigned bytes with ", std::dec, rank, " dimensions)"));
   idx_data d;
   std::size_t total = 1;
+  std::size_t bound = 1;  // the product with zero dimensions counted as 1: a 0 does not hide a huge other
   for (std::size_t i = 0; i < rank; ++i) {
     unsigned char b[4];
     in.read(b, 4, "the header");
     const std::size_t n = (std::size_t(b[0]) << 24) | (std::size_t(b[1]) << 16) | (std::size_t(b[2]) << 8) | b[3];
     d.dims.push_back(n);
     // Checked before multiplying, so the product cannot wrap around.
-    if (n != 0 && total > (std::size_t{1} << 34) / n)
+    if (n != 0 && bound > (std::size_t{1} << 34) / n)
       in.fail(moo::detail::message("implausible dimensions in the header (dimension ", i, " = ", n,
                                    " makes more than 2^34 bytes)"));
+    if (n != 0) bound *= n;
     total *= n;
   }
   // Read in chunks, so a truncated file fails after what it holds instead of allocating the header's claim.

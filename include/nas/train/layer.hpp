@@ -42,8 +42,10 @@ concept layer_type = std::copy_constructible<L> &&
 //          if (auto* c = l.get_if<conv2d>()) c->weight()(0, 0, 1, 1) = 1.0f;
 class layer {
  public:
-  template <layer_type L>
-    requires(!std::same_as<std::remove_cvref_t<L>, layer>)
+  // (The "not a layer" test comes first: clang would otherwise check layer_type<layer>, which asks
+  // whether layer is copyable, which considers this constructor again.)
+  template <class L>
+    requires(!std::same_as<std::remove_cvref_t<L>, layer> && layer_type<L>)
   layer(L l) : self_(std::make_unique<model<L>>(std::move(l))) {}  // NOLINT: implicit by design
 
   layer(const layer& o) : self_(o.self_ ? o.self_->clone() : nullptr) {}

@@ -26,6 +26,15 @@ struct json {
   std::vector<json> a;
   std::vector<std::pair<std::string, json>> o;
 
+  // Declared here, defined below where json is complete (a pair<string, json> member needs it; clang
+  // instantiates it eagerly otherwise).
+  json() = default;
+  json(const json&);
+  json(json&&) noexcept;
+  json& operator=(const json&);
+  json& operator=(json&&) noexcept;
+  ~json();
+
   // The member `key` of an object, or nullptr.
   const json* find(std::string_view key) const {
     for (const auto& [k, v] : o)
@@ -33,6 +42,12 @@ struct json {
     return nullptr;
   }
 };
+
+inline json::json(const json&) = default;
+inline json::json(json&&) noexcept = default;
+inline json& json::operator=(const json&) = default;
+inline json& json::operator=(json&&) noexcept = default;
+inline json::~json() = default;
 
 // Recursive-descent parser over a string; `source` names the input in errors.
 class json_parser {
