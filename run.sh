@@ -4,6 +4,7 @@
 #                     options after `demo` go to it, e.g. --minutes 60 --seed 2 --out out/run2 --resume)
 #   ./run.sh test     set up, build and run the whole test suite, then again under ASan + UBSan
 #   ./run.sh sanitize only the ASan + UBSan build and run of the test suite (build-asan/)
+#   ./run.sh fuzz [S] build the libFuzzer targets (clang) and run each S seconds (default 30) on its corpus
 #   ./run.sh bench    set up, build and run the benchmarks (bench/README.md)
 #   ./run.sh setup    only install the Debian packages the project needs
 #   ./run.sh build    only configure and build
@@ -18,6 +19,8 @@ JOBS=${JOBS:-$(nproc)}
 PACKAGES=(build-essential cmake pkg-config libboost-dev libboost-graph-dev libxtensor-dev
           libxtensor-blas-dev libopenblas-dev liblapack-dev zlib1g-dev doctest-dev
           libopenmpi-dev openmpi-bin dataset-fashion-mnist gnuplot-nox graphviz)
+# The fuzz targets (fuzz/README.md): clang with libFuzzer and the sanitizers' runtime, llvm's symbolizer.
+FUZZ_PACKAGES=(clang libclang-rt-14-dev llvm-14)
 BENCH_PACKAGES=(libbenchmark-dev libpagmo-dev libtorch-dev)
 
 install_missing() {
@@ -72,11 +75,14 @@ case "$cmd" in
     install_missing "${PACKAGES[@]}"
     configure_and_build OFF --target lemonade_fashion_mnist
     "$BUILD_DIR"/examples/lemonade_fashion_mnist "$@" ;;
+  fuzz)
+    install_missing "${PACKAGES[@]}" "${FUZZ_PACKAGES[@]}"
+    JOBS=$JOBS fuzz/run.sh "${@:-30}" ;;
   bench)
     install_missing "${PACKAGES[@]}" "${BENCH_PACKAGES[@]}"
     configure_and_build ON --target moo_bench
     "$BUILD_DIR"/bench/moo_bench "$@" ;;
   *)
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
     [[ $cmd == help ]] || exit 2 ;;
 esac
