@@ -48,13 +48,11 @@ struct training_report {
   double last_loss = 0.0;  // mean loss over the last epoch (or partial epoch)
 };
 
-// Trains c.net in place on `data` for the budget in o (distilling from c.teacher first, then dropping
-// it); throws training_diverged naming the candidate, the epoch and the step if the loss is not finite.
-inline training_report train_candidate(candidate& c, const train::dataset& data, const training_options& o) {
-  const bool initial = c.parent == 0 && c.epochs == 0.0;
-  const double budget = initial ? o.initial_epochs : o.epochs;
-  if (!(budget >= 0.0) || !std::isfinite(budget))
-    throw moo::value_error(moo::detail::message("train_candidate: budget of ", budget, " epochs"));
+namespace detail {
+
+// The candidate's shuffling seed; an approximate-morphism child is first distilled from its teacher
+// (which is then dropped). Throws training_diverged if the distillation loss is not finite.
+inline std::uint64_t distill_first(candidate& c, const train::dataset& data, const training_options& o) {
   const std::uint64_t seed = o.seed * 0x9e3779b97f4a7c15ULL ^ c.id;
   if (c.teacher) {
     auto d = o.distill;
@@ -67,6 +65,19 @@ inline training_report train_candidate(candidate& c, const train::dataset& data,
     }
     c.teacher.reset();
   }
+  return seed;
+}
+
+}  // namespace detail
+
+// Trains c.net in place on `data` for the budget in o (distilling from c.teacher first, then dropping
+// it); throws training_diverged naming the candidate, the epoch and the step if the loss is not finite.
+inline training_report train_candidate(candidate& c, const train::dataset& data, const training_options& o) {
+  const bool initial = c.parent == 0 && c.epochs == 0.0;
+  const double budget = initial ? o.initial_epochs : o.epochs;
+  if (!(budget >= 0.0) || !std::isfinite(budget))
+    throw moo::value_error(moo::detail::message("train_candidate: budget of ", budget, " epochs"));
+  const std::uint64_t seed = detail::distill_first(c, data, o);
   training_report rep;
   if (budget == 0.0) return rep;
   train::network net = c.net.compile();
@@ -114,18 +125,7 @@ inline training_report train_candidate(candidate& c, const train::dataset& data,
   if (!(round.budget >= 0.0) || !std::isfinite(round.budget) || !(round.horizon >= 0.0) || !std::isfinite(round.horizon))
     throw moo::value_error(moo::detail::message("train_candidate: a round of ", round.budget, " epochs on a schedule of ",
                                                 round.horizon));
-  const std::uint64_t seed = o.seed * 0x9e3779b97f4a7c15ULL ^ c.id;
-  if (c.teacher) {
-    auto d = o.distill;
-    d.seed = seed;
-    if (d.epochs != 0 || d.max_steps != 0) {
-      const auto r = morphism::distill(c.net, *c.teacher, data, d);
-      if (!std::isfinite(r.last_loss))
-        throw training_diverged(moo::detail::message("candidate #", hex_id(c.id), " (", c.op,
-                                                     "): distillation loss is ", r.last_loss));
-    }
-    c.teacher.reset();
-  }
+  const std::uint64_t seed = detail::distill_first(c, data, o);
   training_report rep;
   train::network net = c.net.compile();
   train::data_loader loader(data, {.batch_size = o.batch_size, .shuffle = true, .seed = seed});
@@ -139,8 +139,8 @@ inline training_report train_candidate(candidate& c, const train::dataset& data,
     st.step = 0;
     st.steps = static_cast<std::uint64_t>(std::ceil(round.horizon * static_cast<double>(per_epoch)));
   }
-  const auto todo = static_cast<std::uint64_t>(std::ceil(round.budget * static_cast<double>(per_epoch)));
-  if (todo == 0) return rep;
+  const auto round_steps = static_cast<std::uint64_t>(std::ceil(round.budget * static_cast<double>(per_epoch)));
+  if (round_steps == 0) return rep;
   train::softmax_cross_entropy loss;
   train::sgd opt({.lr = o.lr, .momentum = o.momentum, .weight_decay = o.weight_decay});
   const auto params = net.parameters();
@@ -151,7 +151,7 @@ inline training_report train_candidate(candidate& c, const train::dataset& data,
   train::tensor grad;
   double sum = 0.0;
   std::size_t seen = 0;
-  for (std::uint64_t done = 0; done < todo;) {
+  for (std::uint64_t done = 0; done < round_steps;) {
     if (!loader.next(b)) {
       loader.reset();
       ++st.reshuffles;
