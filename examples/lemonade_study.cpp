@@ -2,9 +2,12 @@
 // search without Lamarckian inheritance (children's weights redrawn and trained from scratch) and against
 // random search over the same operators (uniform parents, uniform acceptance, no inheritance), with an
 // equal training budget (the same number of trained networks, the same epochs each), over several seeds.
+// lemonade_sh is LEMONADE whose accepted children of a generation are trained by successive halving
+// (moo::successive_halving) instead of equally: the same epochs per generation in all (accepted x
+// epochs), the same number of trained networks; the better half of each round continues training.
 // Reports the hypervolume of (validation error, log10 parameters) with reference point (1, 6) and writes
 // summary.csv, fronts.csv (every run's final front) and fronts.png (gnuplot) into --out.
-//   lemonade_study [--variants lemonade,scratch,random] [--seeds 1,2,3] [--max-children 40] [--out DIR]
+//   lemonade_study [--variants lemonade,scratch,random,lemonade_sh] [--seeds 1,2,3] [--max-children 40] [--out DIR]
 //                  [--train-limit 12000] [--validation 2000] [--children 16] [--accepted 4] [--workers 2]
 //                  [--epochs 1] [--initial-epochs 2] [--initial 4]
 #include <chrono>
@@ -17,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include <moo/algorithm/budget.hpp>
 #include <moo/algorithm/termination.hpp>
 #include <moo/execution/thread_pool.hpp>
 #include <moo/indicators/hypervolume.hpp>
@@ -75,7 +79,7 @@ int main(int argc, char** argv) try {
     nas::lemonade search(o, nas::validation_error{.data = &val}, nas::parameter_count{}, nas::mac_count{});
     const auto problem = search.problem(train);
     const auto lem = search.evolver();  // LEMONADE's options; the baselines swap policies in
-    for (const auto& variant : example::list(example::arg(argc, argv, "--variants", std::string("lemonade,scratch,random")))) {
+    for (const auto& variant : example::list(example::arg(argc, argv, "--variants", std::string("lemonade,scratch,random,lemonade_sh")))) {
       const auto dir = out / (variant + "_s" + seed_text);
       nas::search_report report{.out = dir, .names = problem.names(), .print = false, .plot = false};
       auto budget = moo::max_evaluations{o.initial + max_children};
@@ -83,6 +87,10 @@ int main(int argc, char** argv) try {
       moo::result<nas::candidate> res;
       if (variant == "lemonade") {
         res = lem.run_on(pool, problem, budget, report);
+      } else if (variant == "lemonade_sh") {
+        // Equal budget: a generation's accepted children share accepted x epochs in halving rounds.
+        const auto sh = search.evolver(moo::successive_halving{.budget = static_cast<double>(o.accepted) * o.training.epochs});
+        res = sh.run_on(pool, problem, budget, report);
       } else if (variant == "scratch") {
         using cheap = nas::lemonade<nas::validation_error, nas::parameter_count, nas::mac_count>::cheap_type;
         const moo::evolver<nas::scratch_mutation, moo::nondominated_survival, moo::kde_mating<cheap>, moo::kde_screening<cheap>>
@@ -97,7 +105,7 @@ int main(int argc, char** argv) try {
                   .drop_failed = true}};
         res = algo.run_on(pool, problem, budget, report);
       } else {
-        throw moo::value_error("lemonade_study: unknown variant '" + variant + "' (lemonade, scratch, random)");
+        throw moo::value_error("lemonade_study: unknown variant '" + variant + "' (lemonade, scratch, random, lemonade_sh)");
       }
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       const double h = hv(res);
@@ -130,7 +138,7 @@ int main(int argc, char** argv) try {
         "set terminal pngcairo size 900,600 noenhanced\nset output '", (out / "fronts.png").string(), "'\n",
         "set datafile separator ','\nset logscale x\nset xlabel 'parameters'\nset ylabel 'validation error'\n",
         "set title 'Final fronts (error vs parameters), every seed'\n",
-        "plot for [v in 'lemonade scratch random'] '", (out / "fronts.csv").string(),
+        "plot for [v in 'lemonade scratch random lemonade_sh'] '", (out / "fronts.csv").string(),
         "' using (strcol(1) eq v ? $4 : NaN):3 with points pt 7 ps 0.8 title v\n");
     moo::io::write_atomically(out / "fronts.gp", gp);
     const std::string cmd = "gnuplot '" + (out / "fronts.gp").string() + "' 2>/dev/null";
