@@ -2,7 +2,8 @@
 # One entry point for a fresh Debian 12 machine: installs what is missing, configures, builds, runs.
 #   ./run.sh demo     set up, build and run the main job: LEMONADE on Fashion-MNIST (~10 min, 2 cores;
 #                     options after `demo` go to it, e.g. --minutes 60 --seed 2 --out out/run2 --resume)
-#   ./run.sh test     set up, build and run the whole test suite, then again under ASan + UBSan
+#   ./run.sh test     set up, build and run the whole test suite, then again under ASan + UBSan, then
+#                     each fuzz target for MOO_FUZZ_SECONDS (default 10) on its committed corpus
 #   ./run.sh sanitize only the ASan + UBSan build and run of the test suite (build-asan/)
 #   ./run.sh fuzz [S] build the libFuzzer targets (clang) and run each S seconds (default 30) on its corpus
 #   ./run.sh bench    set up, build and run the benchmarks (bench/README.md)
@@ -66,7 +67,13 @@ case "$cmd" in
     # mpirun refuses root unless told; CI runs as root.
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
     ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" "$@"
-    [[ ${MOO_SKIP_SANITIZE:-0} == 1 ]] || sanitize "$@" ;;
+    [[ ${MOO_SKIP_SANITIZE:-0} == 1 ]] || sanitize "$@"
+    # The fuzz targets (libFuzzer + ASan + UBSan, clang) briefly on top of the committed corpus: every
+    # corpus input replays, and new inputs are tried for MOO_FUZZ_SECONDS per target (fuzz/README.md).
+    if [[ ${MOO_SKIP_FUZZ:-0} != 1 ]]; then
+      install_missing "${FUZZ_PACKAGES[@]}"
+      JOBS=$JOBS fuzz/run.sh "${MOO_FUZZ_SECONDS:-10}"
+    fi ;;
   sanitize)
     install_missing "${PACKAGES[@]}"
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -83,6 +90,6 @@ case "$cmd" in
     configure_and_build ON --target moo_bench
     "$BUILD_DIR"/bench/moo_bench "$@" ;;
   *)
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
     [[ $cmd == help ]] || exit 2 ;;
 esac

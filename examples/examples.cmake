@@ -22,3 +22,24 @@ if(TARGET lemonade_fashion_mnist)
 endif()
 moo_add_example(nash_fashion_mnist nas ARGS --variant all --runs 1 --steps 2 --neighbours 3 --morphisms 2 --step-epochs 0.3 --pretrain-epochs 0.2 --train-limit 500 --validation 200 --test-limit 200 --out out_nash
                 SANITIZE_ARGS --variant all --runs 1 --steps 1 --neighbours 2 --morphisms 1 --step-epochs 0.2 --pretrain-epochs 0.2 --train-limit 150 --validation 100 --test-limit 100 --out out_nash)
+# The command line is checked before anything runs (examples/args.hpp): --help prints the options and
+# exits, an unknown option, a missing value or a malformed number is refused with its name (status 2 or 1).
+function(moo_example_cli_test name example regex)
+  if(TARGET ${example})
+    add_test(NAME ${name} COMMAND ${example} ${ARGN} WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+    set_tests_properties(${name} PROPERTIES PASS_REGULAR_EXPRESSION "${regex}" TIMEOUT 20)
+  endif()
+endfunction()
+foreach(e lemonade_fashion_mnist lemonade_inheritance lemonade_study morphism_distill nash_fashion_mnist train_fashion_mnist)
+  moo_example_cli_test(example_${e}_help ${e} "usage: ${e} \\[--" --help)
+endforeach()
+moo_example_cli_test(example_cli_unknown_option lemonade_fashion_mnist
+                     "lemonade_fashion_mnist: unknown option '--minute'.*usage:" --minute 1)
+moo_example_cli_test(example_cli_missing_value nash_fashion_mnist "option --out needs a value" --steps 1 --out)
+moo_example_cli_test(example_cli_stray_argument lemonade_study "unexpected argument 'lemonade'" lemonade)
+moo_example_cli_test(example_cli_bad_integer train_fashion_mnist
+                     "option --epochs: '3x' is not a non-negative integer" --epochs 3x)
+moo_example_cli_test(example_cli_negative_integer morphism_distill
+                     "option --seed: '-1' is not a non-negative integer" --seed -1)
+moo_example_cli_test(example_cli_bad_real lemonade_fashion_mnist "option --minutes: 'ten' is not a finite number"
+                     --minutes ten --out out_cli_bad_real)

@@ -9,11 +9,7 @@
 // front network's graph, weights and drawing), history.csv, rejected.csv, log.jsonl, the checkpoint, and
 // index.html. Kill it at any moment and run it again with --resume: it continues from its checkpoint.
 //
-//   lemonade_fashion_mnist [--minutes 10] [--seed 1] [--out out/lemonade] [--resume]
-//                          [--operators insert_conv_block,widen_conv,...] [--workers 2]
-//                          [--children 16] [--accepted 4] [--initial 4] [--epochs 1] [--initial-epochs 2]
-//                          [--train-limit 12000] [--validation 2000] [--test-limit 0] [--max-children 0]
-//                          [--generations 0] [--max-params 300000] [--data DIR]
+//   lemonade_fashion_mnist --help   prints the options (`usage` below); unknown ones are refused.
 #include <chrono>
 #include <span>
 #include <cstdio>
@@ -69,7 +65,15 @@ struct timed_executor {
 
 }  // namespace
 
+// The options (printed by --help; anything else is refused before the program starts).
+constexpr std::string_view usage = R"([--minutes 10] [--seed 1] [--out out/lemonade] [--resume]
+    [--operators insert_conv_block,widen_conv,...] [--workers 2]
+    [--children 16] [--accepted 4] [--initial 4] [--epochs 1] [--initial-epochs 2]
+    [--train-limit 12000] [--validation 2000] [--test-limit 0] [--max-children 0]
+    [--generations 0] [--max-params 300000] [--data DIR])";
+
 int main(int argc, char** argv) try {
+  example::check(argc, argv, usage);
   namespace nt = nas::train;
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   const double minutes = example::arg_real(argc, argv, "--minutes", 10.0);

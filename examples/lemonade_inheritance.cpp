@@ -4,8 +4,7 @@
 // approximate ones, distilled first), this measures the child's validation accuracy at birth, and the
 // epochs of training (in quarter epochs) after which the child, and the same architecture with redrawn
 // weights, first reach the parent's accuracy (capped at --max-epochs). Writes inheritance.csv to --out.
-//   lemonade_inheritance [--parent-epochs 2] [--max-epochs 4] [--train-limit 12000] [--validation 2000]
-//                        [--seed 1] [--out out/lemonade_inheritance] [--threads 2]
+//   lemonade_inheritance --help   prints the options (`usage` below); unknown ones are refused.
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -38,7 +37,12 @@ double epochs_to_reach(nas::candidate c, double target, double max_epochs, const
 
 }  // namespace
 
+// The options (printed by --help; anything else is refused before the program starts).
+constexpr std::string_view usage = R"([--parent-epochs 2] [--max-epochs 4] [--train-limit 12000] [--validation 2000]
+    [--seed 1] [--out out/lemonade_inheritance] [--threads 2] [--data DIR])";
+
 int main(int argc, char** argv) try {
+  example::check(argc, argv, usage);
   namespace nt = nas::train;
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   nt::set_num_threads(static_cast<std::size_t>(example::arg_real(argc, argv, "--threads", 2)));

@@ -7,9 +7,7 @@
 // epochs), the same number of trained networks; the better half of each round continues training.
 // Reports the hypervolume of (validation error, log10 parameters) with reference point (1, 6) and writes
 // summary.csv, fronts.csv (every run's final front) and fronts.png (gnuplot) into --out.
-//   lemonade_study [--variants lemonade,scratch,random,lemonade_sh] [--seeds 1,2,3] [--max-children 40] [--out DIR]
-//                  [--train-limit 12000] [--validation 2000] [--children 16] [--accepted 4] [--workers 2]
-//                  [--epochs 1] [--initial-epochs 2] [--initial 4]
+//   lemonade_study --help   prints the options (`usage` below); unknown ones are refused.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -47,7 +45,13 @@ double hv(const moo::result<nas::candidate>& res) {
 
 }  // namespace
 
+// The options (printed by --help; anything else is refused before the program starts).
+constexpr std::string_view usage = R"([--variants lemonade,scratch,random,lemonade_sh] [--seeds 1,2,3] [--max-children 40] [--out DIR]
+    [--train-limit 12000] [--validation 2000] [--children 16] [--accepted 4] [--workers 2]
+    [--epochs 1] [--initial-epochs 2] [--initial 4] [--data DIR])";
+
 int main(int argc, char** argv) try {
+  example::check(argc, argv, usage);
   namespace nt = nas::train;
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   const std::filesystem::path out = example::arg(argc, argv, "--out", std::string("out/lemonade_study"));

@@ -4,9 +4,9 @@
 // comparison, the same budget of plain fine-tuning on the labels (cross-entropy only) is run too.
 //
 // Data: a subset of Fashion-MNIST (Debian's dataset-fashion-mnist); without it, a generated data set.
-//   morphism_distill [--train-limit 12000] [--test-limit 2000] [--epochs 3] [--kd-epochs 1]
-//                    [--threads 2] [--seed 1] [--data DIR]
+//   morphism_distill --help   prints the options (`usage` below); unknown ones are refused.
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,7 +58,12 @@ double accuracy(const architecture& a, const nt::dataset& test) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// The options (printed by --help; anything else is refused before the program starts).
+constexpr std::string_view usage = R"([--train-limit 12000] [--test-limit 2000] [--epochs 3] [--kd-epochs 1]
+    [--threads 2] [--seed 1] [--data DIR])";
+
+int main(int argc, char** argv) try {
+  example::check(argc, argv, usage);
   const std::size_t seed = arg(argc, argv, "--seed", 1);
   const std::size_t epochs = arg(argc, argv, "--epochs", 3);
   const std::size_t kd_epochs = arg(argc, argv, "--kd-epochs", 1);
@@ -131,4 +136,7 @@ int main(int argc, char** argv) {
                 after_ce, 100.0 * recovered);
   }
   return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "morphism_distill: %s\n", e.what());
+  return 1;
 }

@@ -10,10 +10,7 @@
 // parameters and layer-type shares), with a checkpoint (--resume continues killed runs, and skips finished
 // ones). At the end it gathers every finished run under --out into runs.csv and table.md.
 //
-//   nash_fashion_mnist [--variant nash|sh|shr|shrsep|all] [--runs 3] [--seed 1] [--steps 8]
-//                      [--neighbours 8] [--morphisms 5] [--step-epochs 16] [--pretrain-epochs 4]
-//                      [--train-limit 6000] [--validation 2000] [--test-limit 0] [--workers 2]
-//                      [--max-params 200000] [--out out/nash] [--resume] [--data DIR]
+//   nash_fashion_mnist --help   prints the options (`usage` below); unknown ones are refused.
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -21,6 +18,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <moo/algorithm/checkpoint.hpp>
@@ -92,7 +90,14 @@ void gather(const std::filesystem::path& out) {
 
 }  // namespace
 
+// The options (printed by --help; anything else is refused before the program starts).
+constexpr std::string_view usage = R"([--variant nash|sh|shr|shrsep|all] [--runs 3] [--seed 1] [--steps 8]
+    [--neighbours 8] [--morphisms 5] [--step-epochs 16] [--pretrain-epochs 4]
+    [--train-limit 6000] [--validation 2000] [--test-limit 0] [--workers 2]
+    [--max-params 200000] [--out out/nash] [--resume] [--data DIR])";
+
 int main(int argc, char** argv) try {
+  example::check(argc, argv, usage);
   namespace nt = nas::train;
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   const std::string which = example::arg(argc, argv, "--variant", std::string("shr"));

@@ -5,10 +5,10 @@
 // global average pool, Linear(128->10); SGD with momentum 0.9, weight decay 5e-4, batch 128, learning
 // rate 0.05 annealed to 0 with a cosine per step, no augmentation. Five epochs reach about 90-91% test
 // accuracy. Data: Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist).
-//   train_fashion_mnist [--epochs 5] [--batch 128] [--threads 2] [--seed 1]
-//                       [--train-limit N] [--test-limit N] [--data DIR]
+//   train_fashion_mnist --help   prints the options (`usage` below); unknown ones are refused.
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <fstream>
 #include <string>
 #include <string_view>
@@ -31,7 +31,12 @@ double peak_rss_mib() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// The options (printed by --help; anything else is refused before the program starts).
+constexpr std::string_view usage = R"([--epochs 5] [--batch 128] [--threads 2] [--seed 1]
+    [--train-limit N] [--test-limit N] [--data DIR])";
+
+int main(int argc, char** argv) try {
+  example::check(argc, argv, usage);
   namespace nt = nas::train;
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines appear as they are printed
   const std::size_t epochs = arg(argc, argv, "--epochs", 5);
@@ -94,4 +99,7 @@ int main(int argc, char** argv) {
               "%.2f ms at batch 256; peak resident memory %.0f MiB\n",
               100 * accuracy, 1 - accuracy, epochs, total, 1e6 * one.median, 1e3 * many.median, peak_rss_mib());
   return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "train_fashion_mnist: %s\n", e.what());
+  return 1;
 }

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "support.hpp"
 #include "moo/algorithm/nsga2.hpp"
 #include "moo/execution/sequential.hpp"
 #include "moo/indicators/hypervolume.hpp"
@@ -44,11 +45,7 @@ struct watch {
   }
 };
 
-// Stops the run after generation g.
-struct stop_at {
-  std::size_t g;
-  bool on_generation(const auto& s) const { return s.generation() < g; }
-};
+using test_support::stop_at;
 
 struct not_a_survival {
   int survive(int) const { return 0; }

@@ -14,6 +14,7 @@
 #include <tuple>
 #include <vector>
 
+#include "support.hpp"
 #include "algorithm/run_support.hpp"
 #include "moo/algorithm/evolver.hpp"
 #include "moo/algorithm/nsga2.hpp"
@@ -43,11 +44,7 @@ struct crash_at {
   }
 };
 
-// A callback that stops the run cleanly after generation g.
-struct stop_at {
-  std::size_t g;
-  bool on_generation(const auto& s) const { return s.generation() < g; }
-};
+using test_support::stop_at;
 
 // NSGA-II survival that also counts its calls and, every third call, drops the crowding scores, so the
 // count changes the run: it must come back from a checkpoint for a resumed run to stay identical.

@@ -134,4 +134,9 @@ inline matrix sphere_points(std::size_t n, std::size_t d, rng& r) {
   return m;
 }
 
+// |a - b| within tol relative to max(1, |b|).
+inline bool close(double a, double b, double tol = 1e-12) {
+  return std::abs(a - b) <= tol * std::max(1.0, std::abs(b));
+}
+
 }  // namespace moo::test

@@ -14,9 +14,7 @@
 
 namespace {
 
-bool close(double a, double b, double tol = 1e-12) {
-  return std::abs(a - b) <= tol * std::max(1.0, std::abs(b));
-}
+using moo::test::close;
 
 // The points of the unit sphere's positive orthant on a k x k grid of spherical angles.
 moo::matrix dtlz2_front_3d(std::size_t k) {

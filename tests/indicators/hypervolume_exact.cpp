@@ -12,7 +12,7 @@
 
 namespace {
 
-bool close(double a, double b) { return std::abs(a - b) <= 1e-12 * std::max(1.0, std::abs(b)); }
+using moo::test::close;
 
 // m with one more objective, constant c, appended to every point.
 moo::matrix with_constant_objective(const moo::matrix& m, double c) {

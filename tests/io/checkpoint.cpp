@@ -10,6 +10,7 @@
 
 #include <unistd.h>
 
+#include "support.hpp"
 #include "moo/algorithm/nsga2.hpp"
 #include "moo/io/checkpoint.hpp"
 #include "moo/io/file.hpp"
@@ -19,16 +20,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh directory per test case, removed at the end.
-struct temp_dir {
-  fs::path path;
-  explicit temp_dir(const std::string& name)
-      : path(fs::temp_directory_path() / ("moo_test_io_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~temp_dir() { fs::remove_all(path); }
-};
+using test_support::counter;
+using test_support::temp_dir;
+using test_support::write_bytes;
 
 // An NSGA-II state on ZDT1 after `generations` generations driven by ask/tell.
 auto make_state(std::uint64_t seed, std::size_t generations) {
@@ -41,17 +35,6 @@ auto make_state(std::uint64_t seed, std::size_t generations) {
   return state;
 }
 
-void write_bytes(const fs::path& p, const std::string& bytes) {
-  std::ofstream os(p, std::ios::binary | std::ios::trunc);
-  os.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-// A stateful run argument: a counter saved in checkpoints.
-struct counter {
-  int n = 0;
-  void save(std::ostream& os) const { moo::io::write(os, n); }
-  void load(std::istream& is) { n = moo::io::read<int>(is); }
-};
 
 }  // namespace
 

@@ -12,6 +12,7 @@
 
 #include <unistd.h>
 
+#include "support.hpp"
 #include "moo/algorithm/nsga2.hpp"
 #include "moo/io/checkpoint.hpp"
 #include "moo/io/file.hpp"
@@ -22,15 +23,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct temp_dir {
-  fs::path path;
-  explicit temp_dir(const std::string& name)
-      : path(fs::temp_directory_path() / ("moo_test_io_stream_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~temp_dir() { fs::remove_all(path); }
-};
+using test_support::counter;
+using test_support::temp_dir;
 
 // The encoder as it was before checkpoints stopped copying their payload: payload in an ostringstream,
 // copied into a string, then header and payload into a second ostringstream. The format is unchanged
@@ -65,11 +59,6 @@ auto make_state(std::size_t variables, std::uint64_t seed, std::size_t generatio
   return state;
 }
 
-struct counter {
-  int n = 0;
-  void save(std::ostream& os) const { moo::io::write(os, n); }
-  void load(std::istream& is) { n = moo::io::read<int>(is); }
-};
 
 }  // namespace
 

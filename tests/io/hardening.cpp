@@ -12,6 +12,7 @@
 
 #include <unistd.h>
 
+#include "support.hpp"
 #include "moo/algorithm/moead.hpp"
 #include "moo/algorithm/nsga2.hpp"
 #include "moo/algorithm/termination.hpp"
@@ -24,20 +25,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct temp_dir {
-  fs::path path;
-  explicit temp_dir(const std::string& name)
-      : path(fs::temp_directory_path() / ("moo_test_hardening_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~temp_dir() { fs::remove_all(path); }
-};
+using test_support::temp_dir;
+using test_support::write_bytes;
 
-void write_bytes(const fs::path& p, const std::string& bytes) {
-  std::ofstream os(p, std::ios::binary | std::ios::trunc);
-  os.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
 
 }  // namespace
 

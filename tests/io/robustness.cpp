@@ -5,6 +5,7 @@
 #include <sstream>
 #include <string>
 
+#include "support.hpp"
 #include "moo/algorithm/nsga2.hpp"
 #include "moo/io/checkpoint.hpp"
 #include "moo/io/results.hpp"
@@ -13,11 +14,7 @@
 
 namespace {
 
-struct counter {
-  int v = 0;
-  void save(std::ostream& os) const { moo::io::write(os, v); }
-  void load(std::istream& is) { v = moo::io::read<int>(is); }
-};
+using test_support::counter;
 
 // Reads more bytes than counter writes: its load fails on a counter's blob.
 struct wider {
@@ -66,12 +63,12 @@ TEST_CASE("checkpoint: when a later run argument fails to load, the state and ea
   CHECK_THROWS_WITH_AS(moo::io::decode_checkpoint(bytes, "x.ckpt", fresh, d1, d2),
                        doctest::Contains("x.ckpt"), moo::io_error);
   CHECK_FALSE(fresh.initialized());
-  CHECK(d1.v == 0);
+  CHECK(d1.n == 0);
   counter e2{0};
   moo::io::decode_checkpoint(bytes, "x.ckpt", fresh, d1, e2);
   CHECK(fresh.generation() == st.generation());
-  CHECK(d1.v == 5);
-  CHECK(e2.v == 6);
+  CHECK(d1.n == 5);
+  CHECK(e2.n == 6);
 }
 
 namespace {

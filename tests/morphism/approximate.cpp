@@ -20,15 +20,7 @@ using graph::architecture;
 using graph::node_id;
 using morphism::site;
 
-namespace {
-
-std::size_t count_kind(const architecture& a, std::string_view kind) {
-  std::size_t n = 0;
-  for (node_id v = 1; v < a.size(); ++v) n += a.kind(v) == kind ? 1 : 0;
-  return n;
-}
-
-}  // namespace
+using test::count_kind;
 
 TEST_CASE("remove a layer: valid children with fewer nodes") {
   std::size_t checked = 0;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <string_view>
 
 #include "moo/core/rng.hpp"
 #include "nas/graph/architecture.hpp"
@@ -41,5 +42,12 @@ inline double relative_difference(const nas::graph::architecture& parent, const 
 
 // The tolerance of the function-preservation checks (float32 outputs, relative to the largest output).
 inline constexpr double preserve_tolerance = 1e-5;
+
+// The number of nodes of a whose layer is of `kind`.
+inline std::size_t count_kind(const nas::graph::architecture& a, std::string_view kind) {
+  std::size_t n = 0;
+  for (nas::graph::node_id v = 1; v < a.size(); ++v) n += a.kind(v) == kind ? 1 : 0;
+  return n;
+}
 
 }  // namespace test

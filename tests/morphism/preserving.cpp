@@ -35,6 +35,8 @@ static_assert(morphism::network_operator<morphism::remove_skip>);
 static_assert(!morphism::network_operator<int>);
 static_assert(morphism::insert_conv_block::function_preserving && !morphism::shrink_conv::function_preserving);
 
+using test::count_kind;
+
 namespace {
 
 constexpr std::uint64_t first_seed = 1000;
@@ -74,12 +76,6 @@ node_id block(architecture& a, node_id from, std::size_t in, std::size_t out, mo
   graph::detail::randomise(bn, r);
   const node_id b = a.add(std::move(bn), {c});
   return a.add(train::relu{}, {b});
-}
-
-std::size_t count_kind(const architecture& a, std::string_view kind) {
-  std::size_t n = 0;
-  for (node_id v = 1; v < a.size(); ++v) n += a.kind(v) == kind ? 1 : 0;
-  return n;
 }
 
 }  // namespace

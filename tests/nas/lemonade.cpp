@@ -17,6 +17,7 @@
 #include <moo/execution/thread_pool.hpp>
 #include <moo/pareto/dominance.hpp>
 #include <nas/lemonade.hpp>
+#include "nas/common.hpp"
 #include <nas/search/baselines.hpp>
 #include <nas/search/report.hpp>
 #include <nas/train/parallel.hpp>
@@ -25,10 +26,8 @@ namespace {
 
 namespace nt = nas::train;
 
-struct fixture {
-  nt::dataset train = nt::synthetic_dataset({.samples = 192, .classes = 4, .height = 12, .width = 12, .seed = 3});
-  nt::dataset val = nt::synthetic_dataset({.samples = 96, .classes = 4, .height = 12, .width = 12, .seed = 4});
-};
+using nas_test::fixture;
+using nas_test::fingerprint;
 
 nas::lemonade_options tiny(std::uint64_t seed) {
   return {.generations = 2,
@@ -40,14 +39,6 @@ nas::lemonade_options tiny(std::uint64_t seed) {
           .space = {.input = {1, 12, 12}, .classes = 4, .widths = {4, 6}, .min_blocks = 1, .max_blocks = 2},
           .training = {.epochs = 0.5, .initial_epochs = 1.0, .batch_size = 32, .lr = 0.05,
                        .distill = {.epochs = 0, .max_steps = 3, .batch_size = 32}, .seed = seed}};
-}
-
-// Bytes of a result's genomes and objectives, to compare runs bit for bit.
-std::string fingerprint(const moo::result<nas::candidate>& r) {
-  std::ostringstream os(std::ios::binary);
-  moo::io::write(os, r.genomes);
-  moo::io::write(os, r.objectives);
-  return os.str();
 }
 
 }  // namespace

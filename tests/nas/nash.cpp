@@ -16,6 +16,7 @@
 #include <moo/algorithm/nsga2.hpp>
 #include <moo/execution/thread_pool.hpp>
 #include <moo/problems/zdt.hpp>
+#include "nas/common.hpp"
 #include <nas/lemonade.hpp>
 #include <nas/nash.hpp>
 #include <nas/train/parallel.hpp>
@@ -81,17 +82,8 @@ std::string bytes_of(const auto& x) {
   return os.str();
 }
 
-std::string fingerprint(const moo::result<nas::candidate>& r) {
-  std::ostringstream os(std::ios::binary);
-  moo::io::write(os, r.genomes);
-  moo::io::write(os, r.objectives);
-  return os.str();
-}
-
-struct fixture {
-  nt::dataset train = nt::synthetic_dataset({.samples = 192, .classes = 4, .height = 12, .width = 12, .seed = 3});
-  nt::dataset val = nt::synthetic_dataset({.samples = 96, .classes = 4, .height = 12, .width = 12, .seed = 4});
-};
+using nas_test::fixture;
+using nas_test::fingerprint;
 
 nas::nash_options tiny(std::uint64_t seed, std::string_view variant) {
   nas::nash_options o{.steps = 3,

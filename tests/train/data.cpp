@@ -13,6 +13,7 @@
 
 #include <zlib.h>
 
+#include "support.hpp"
 #include "nas/train/data.hpp"
 
 using namespace nas::train;
@@ -73,15 +74,6 @@ std::size_t count_of(const std::string& s, const std::string& what) {
   return n;
 }
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const moo::io_error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 }  // namespace
 
@@ -115,12 +107,12 @@ TEST_CASE("idx: missing file, wrong magic, truncated data, count mismatch and ba
   write_file(bad, idx_bytes(0x801, {4, 2, 2}, std::vector<unsigned char>(16, 7)), true);
   write_file(trunc, idx_bytes(0x803, {4, 2, 2}, std::vector<unsigned char>(10, 7)), true);
 
-  std::string m = error_of([&] { read_idx((tmp.path / "nope.gz").string(), 3); });
+  std::string m = test_support::error_of<moo::io_error>([&] { read_idx((tmp.path / "nope.gz").string(), 3); });
   CHECK(m.find("nope.gz") != std::string::npos);
-  m = error_of([&] { read_idx(bad.string(), 3); });
+  m = test_support::error_of<moo::io_error>([&] { read_idx(bad.string(), 3); });
   CHECK(m.find("bad.gz") != std::string::npos);
   CHECK(m.find("magic") != std::string::npos);
-  m = error_of([&] { read_idx(trunc.string(), 3); });
+  m = test_support::error_of<moo::io_error>([&] { read_idx(trunc.string(), 3); });
   CHECK(m.find("trunc.gz") != std::string::npos);
   CHECK(m.find("truncated") != std::string::npos);
   // A gzip stream cut in the middle.
@@ -129,27 +121,27 @@ TEST_CASE("idx: missing file, wrong magic, truncated data, count mismatch and ba
     std::vector<char> all((std::istreambuf_iterator<char>(in)), {});
     std::ofstream(tmp.path / "cut.gz", std::ios::binary).write(all.data(), std::streamsize(all.size() / 2));
   }
-  m = error_of([&] { read_idx((tmp.path / "cut.gz").string(), 3); });
+  m = test_support::error_of<moo::io_error>([&] { read_idx((tmp.path / "cut.gz").string(), 3); });
   CHECK(m.find("cut.gz") != std::string::npos);
-  m = error_of([&] { load_idx(img, lab); });
+  m = test_support::error_of<moo::io_error>([&] { load_idx(img, lab); });
   CHECK(m.find("img.gz") != std::string::npos);
   CHECK(m.find("lab.gz") != std::string::npos);
   CHECK(m.find("4 images") != std::string::npos);
   write_file(lab, idx_bytes(0x801, {4}, {1, 2, 3, 10}), true);
-  m = error_of([&] { load_idx(img, lab); });
+  m = test_support::error_of<moo::io_error>([&] { load_idx(img, lab); });
   CHECK(m.find("lab.gz") != std::string::npos);
   CHECK(m.find("label 10") != std::string::npos);
   // A header whose dimensions multiply past 2^64 (to 0 if unchecked), and one that claims 16 GiB of
   // data in a tiny file: both refused as io_error naming the file, without allocating the claim.
   write_file(tmp.path / "wrap.idx", idx_bytes(0x803, {1u << 17, 1u << 16, 1u << 31}, {}), false);
-  m = error_of([&] { read_idx((tmp.path / "wrap.idx").string(), 3); });
+  m = test_support::error_of<moo::io_error>([&] { read_idx((tmp.path / "wrap.idx").string(), 3); });
   CHECK(m.find("wrap.idx") != std::string::npos);
   CHECK(m.find("implausible") != std::string::npos);
   write_file(tmp.path / "huge.idx", idx_bytes(0x803, {65536, 512, 512}, {1, 2, 3}), false);
-  m = error_of([&] { read_idx((tmp.path / "huge.idx").string(), 3); });
+  m = test_support::error_of<moo::io_error>([&] { read_idx((tmp.path / "huge.idx").string(), 3); });
   CHECK(m.find("huge.idx") != std::string::npos);
   CHECK(m.find("truncated") != std::string::npos);
-  m = error_of([&] { load_fashion_mnist((tmp.path / "fmnist").string()); });
+  m = test_support::error_of<moo::io_error>([&] { load_fashion_mnist((tmp.path / "fmnist").string()); });
   CHECK(m.find("fmnist/train-images-idx3-ubyte.gz") != std::string::npos);
   CHECK(m.find("dataset-fashion-mnist") != std::string::npos);
 }
@@ -166,7 +158,7 @@ TEST_CASE("idx: a directory, a corrupt gzip stream, a damaged or missing gzip tr
     return (tmp.path / name).string();
   };
   auto refused = [&](const std::string& path) {
-    const std::string m = error_of([&] { read_idx(path, 3); });
+    const std::string m = test_support::error_of<moo::io_error>([&] { read_idx(path, 3); });
     MESSAGE(m);
     CHECK(count_of(m, path) == 1);
     return m;

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "support.hpp"
 #include "nas/train/train.hpp"
 
 using namespace nas::train;
@@ -32,7 +33,7 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
-constexpr std::uint64_t seed = 777;
+constexpr std::uint64_t training_seed = 777;
 
 struct not_a_layer {
   int kind() const { return 0; }
@@ -59,21 +60,13 @@ network small_net(std::size_t classes, moo::rng& r) {
                     linear({.in_features = 16, .out_features = classes}, r));
 }
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const moo::error& e) {
-    return e.what();
-  }
-  return "";
-}
+using test_support::error_of;
 
 }  // namespace
 
 TEST_CASE("network: shape errors name the node, the layer and both shapes") {
-  std::printf("training tests: seed %llu\n", static_cast<unsigned long long>(seed));
-  moo::rng r(seed);
+  std::printf("training tests: seed %llu\n", static_cast<unsigned long long>(training_seed));
+  moo::rng r(training_seed);
   network net;
   net.add(conv2d({.in_channels = 1, .out_channels = 4, .kernel = 3, .padding = 1, .name = "stem"}, r));
   net.add(conv2d({.in_channels = 3, .out_channels = 4, .kernel = 3, .padding = 1, .name = "body"}, r));
@@ -107,7 +100,7 @@ TEST_CASE("network: shape errors name the node, the layer and both shapes") {
 }
 
 TEST_CASE("network: copies own their weights; get_if exposes the concrete layer; shapes, params, MACs") {
-  moo::rng r(seed + 1);
+  moo::rng r(training_seed + 1);
   network net = small_net(3, r);
   CHECK(net.size() == 10);
   CHECK(net.output_shape({5, 1, 12, 12}) == shape4{5, 3, 1, 1});
@@ -228,13 +221,13 @@ TEST_CASE("thread pool: every item once, exceptions propagate, nested calls run 
 }
 
 TEST_CASE("training on generated data: loss falls, accuracy high, eval mode, latency, determinism") {
-  const dataset all = synthetic_dataset({.samples = 600, .classes = 4, .height = 12, .width = 12, .noise = 0.8, .seed = seed});
-  auto [train, val] = split(all, 0.25, seed);
+  const dataset all = synthetic_dataset({.samples = 600, .classes = 4, .height = 12, .width = 12, .noise = 0.8, .seed = training_seed});
+  auto [train, val] = split(all, 0.25, training_seed);
   auto run = [&](std::size_t threads, std::size_t epochs) {
     set_num_threads(threads);
-    moo::rng r(seed);
+    moo::rng r(training_seed);
     network net = small_net(4, r);
-    data_loader loader(train, {.batch_size = 32, .seed = seed});
+    data_loader loader(train, {.batch_size = 32, .seed = training_seed});
     softmax_cross_entropy ce;
     sgd opt({.lr = 0.05, .momentum = 0.9, .weight_decay = 5e-4});
     const cosine_annealing sched{.lr_max = 0.05, .t_max = double(epochs)};
@@ -269,7 +262,7 @@ TEST_CASE("training on generated data: loss falls, accuracy high, eval mode, lat
 }
 
 TEST_CASE("steady-state training steps allocate nothing") {
-  moo::rng r(seed + 2);
+  moo::rng r(training_seed + 2);
   network net = sequential(conv2d({.in_channels = 1, .out_channels = 8, .kernel = 3, .padding = 1}, r),
                            batch_norm({.channels = 8}), relu{}, max_pool2d({.kernel = 2}),
                            conv2d({.in_channels = 8, .out_channels = 8, .kernel = 3, .padding = 1, .groups = 8}, r),
@@ -294,7 +287,7 @@ TEST_CASE("steady-state training steps allocate nothing") {
 }
 
 TEST_CASE("network: a batch norm fused with its ReLU gives the same outputs and gradients as unfused") {
-  moo::rng r(seed + 3);
+  moo::rng r(training_seed + 3);
   network fused = small_net(3, r);
   network plain = fused;
   plain.set_fusion(false);
@@ -326,7 +319,7 @@ TEST_CASE("network: a batch norm fused with its ReLU gives the same outputs and 
 }
 
 TEST_CASE("network: replacing a layer through at() is picked up by the next forward and backward pass") {
-  moo::rng r(seed + 4);
+  moo::rng r(training_seed + 4);
   network net;
   net.add(identity{});
   net.add(conv2d({.in_channels = 1, .out_channels = 2, .kernel = 1}, r));
@@ -343,7 +336,7 @@ TEST_CASE("network: replacing a layer through at() is picked up by the next forw
 }
 
 TEST_CASE("an empty batch (N = 0) is refused by forward, backward, the training step and the losses") {
-  moo::rng r(seed + 5);
+  moo::rng r(training_seed + 5);
   network net = small_net(4, r);
   const tensor empty = zeros({0, 1, 12, 12});
   for (bool training : {true, false}) {
@@ -380,7 +373,7 @@ TEST_CASE("an empty batch (N = 0) is refused by forward, backward, the training 
 }
 
 TEST_CASE("layers called directly on an empty batch give empty outputs and gradients, without touching memory") {
-  moo::rng r(seed + 6);
+  moo::rng r(training_seed + 6);
   std::vector<std::pair<layer, shape4>> cases = {
       {conv2d({.in_channels = 2, .out_channels = 4, .kernel = 3, .padding = 1}, r), {0, 2, 6, 6}},
       {conv2d({.in_channels = 4, .out_channels = 4, .kernel = 3, .padding = 1, .groups = 4}, r), {0, 4, 6, 6}},

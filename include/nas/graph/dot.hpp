@@ -1,14 +1,15 @@
-// Graphviz export of an architecture through boost::write_graphviz: each node is labelled with its name,
-// its layer (kind and settings) and its output shape, each edge with the input slot when a node has
-// several inputs. Render with `dot -Tsvg net.dot -o net.svg`.
+// Graphviz export of an architecture: each node is labelled with its name, its layer (kind and settings)
+// and its output shape, each edge with the input slot when a node has several inputs. Render with
+// `dot -Tsvg net.dot -o net.svg`. The text is the layout boost::write_graphviz gives (vertices by index,
+// then edges in the graph's edge order), written here directly: <boost/graph/graphviz.hpp> (Spirit,
+// property maps, the DOT reader) cost every translation unit that includes nas/graph.hpp seconds of
+// compile time for these few lines.
 #pragma once
 
 #include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <boost/graph/graphviz.hpp>
 
 #include "nas/graph/architecture.hpp"
 #include "nas/graph/layers.hpp"
@@ -41,24 +42,27 @@ inline void write_dot(std::ostream& os, const architecture& a) {
     shapes.clear();
   }
   const boost_graph& g = a.graph();
-  auto vertex_writer = [&](std::ostream& out, node_id v) {
+  os << "digraph G {\n";
+  os << "rankdir=TB;\nnode [fontname=\"Helvetica\"];\n";
+  for (node_id v = 0; v < boost::num_vertices(g); ++v) {
     std::string text = detail::dot_escape(a.name(v)) + "\\n" +
                        detail::dot_escape(a.has_layer(v) ? describe(a.layer(v)) : std::string("input"));
     if (!shapes.empty()) {
       const auto& s = shapes[v];
       text += moo::detail::message("\\n[", s[1], ", ", s[2], ", ", s[3], "]");
     }
-    out << "[label=\"" << text << "\"";
-    if (v == a.input() || v == a.output()) out << ", shape=box, style=bold";
-    else if (a.kind(v) == "conv2d" || a.kind(v) == "linear") out << ", shape=box";
-    else out << ", shape=ellipse";
-    out << "]";
-  };
-  auto edge_writer = [&](std::ostream& out, const boost_graph::edge_descriptor& e) {
-    if (boost::in_degree(boost::target(e, g), g) > 1) out << "[label=\"" << g[e].slot << "\"]";
-  };
-  auto graph_writer = [](std::ostream& out) { out << "rankdir=TB;\nnode [fontname=\"Helvetica\"];\n"; };
-  boost::write_graphviz(os, g, vertex_writer, edge_writer, graph_writer);
+    os << v << "[label=\"" << text << "\"";
+    if (v == a.input() || v == a.output()) os << ", shape=box, style=bold";
+    else if (a.kind(v) == "conv2d" || a.kind(v) == "linear") os << ", shape=box";
+    else os << ", shape=ellipse";
+    os << "];\n";
+  }
+  for (auto [e, end] = boost::edges(g); e != end; ++e) {
+    os << boost::source(*e, g) << "->" << boost::target(*e, g) << " ";
+    if (boost::in_degree(boost::target(*e, g), g) > 1) os << "[label=\"" << g[*e].slot << "\"]";
+    os << ";\n";
+  }
+  os << "}\n";
 }
 
 // The DOT text of a.
