@@ -179,6 +179,16 @@ concept cheap_objectives = requires(const C& c, const G& g, std::span<double> ou
   c(g, out);
 };
 
+// A predictor (surrogate model) learns one objective from measured points: fit(x, y) with one row of
+// features per point (x.rows() == y.size()), then predict(x) gives one value per row of x. fit throws
+// moo::value_error on data it cannot learn from (non-finite values, constant targets, too few points).
+// moo::ridge (moo/surrogate/ridge.hpp) is one; a user's Gaussian process plugs in the same way.
+template <class M>
+concept predictor = requires(M& m, const M& cm, const matrix& x, std::span<const double> y) {
+  m.fit(x, y);
+  { cm.predict(x) } -> std::same_as<std::vector<double>>;
+};
+
 }  // namespace moo
 
 namespace moo {
