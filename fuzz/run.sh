@@ -4,7 +4,8 @@
 #   fuzz/run.sh [SECONDS] [TARGET...]   run each target SECONDS (default 30); all targets by default
 #   fuzz/run.sh replay [TARGET...]      run each target once on its saved findings (fuzz/findings/<target>/)
 #                                       and say which still crash
-# Environment: FUZZ_BUILD_DIR (default build-fuzz), CXX (default clang++ or clang++-14), JOBS (default 1),
+# Environment: FUZZ_BUILD_DIR (default build-fuzz), CXX (default clang++ or clang++-14), JOBS (default 1:
+# build jobs, and targets fuzzed at the same time),
 # FUZZ_CMAKE_ARGS (extra cmake arguments, e.g. -DMOO_INCLUDE_DIR=...).
 # New corpus entries go to $FUZZ_BUILD_DIR/corpus/<target>, crashes to $FUZZ_BUILD_DIR/artifacts/<target>/.
 set -uo pipefail
@@ -62,13 +63,11 @@ if [[ $mode == replay ]]; then
   exit 0
 fi
 
-for t in "${targets[@]}"; do
-  work="$build/corpus/$t"
-  art="$build/artifacts/$t"
+# Runs one target; its one-line report goes to $build/<target>.status, its exit status to .rc.
+run_one() {
+  local t=$1 work="$build/corpus/$1" art="$build/artifacts/$1" log="$build/$1.log" dict=() rc runs rate cov
   mkdir -p "$work" "$art"
-  dict=()
   [[ -f $here/$t.dict ]] && dict=(-dict="$here/$t.dict")
-  log="$build/$t.log"
   # The work corpus comes first, so new inputs land there and the committed corpus stays as it is.
   "$build/fuzz_$t" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$art/" "${dict[@]}" "$work" "$here/corpus/$t" >"$log" 2>&1
@@ -78,12 +77,29 @@ for t in "${targets[@]}"; do
   [[ -n $runs ]] || runs=$(grep -oE '#[0-9]+' "$log" | tail -1 | tr -d '#')
   cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1)
   if ((rc == 0)); then
-    echo "fuzz $t: ok, ${runs:-?} runs in ${seconds} s (${rate:-?}/s, ${cov:-cov: ?})"
+    echo "fuzz $t: ok, ${runs:-?} runs in ${seconds} s (${rate:-?}/s, ${cov:-cov: ?})" >"$build/$t.status"
   else
-    echo "fuzz $t: FAILED (exit $rc) after ${runs:-?} runs; log $log, reproducer in $art/"
-    grep -m3 -E 'ERROR: |runtime error|SUMMARY|terminate called|what\(\)' "$log" | sed 's/^/  /'
-    failed+=("$t")
+    { echo "fuzz $t: FAILED (exit $rc) after ${runs:-?} runs; log $log, reproducer in $art/"
+      grep -m3 -E 'ERROR: |runtime error|SUMMARY|terminate called|what\(\)' "$log" | sed 's/^/  /'; } >"$build/$t.status"
   fi
+  echo "$rc" >"$build/$t.rc"
+}
+
+# JOBS targets at a time (each libFuzzer process is single-threaded).
+jobs=${JOBS:-1}
+running=0
+for t in "${targets[@]}"; do
+  run_one "$t" &
+  running=$((running + 1))
+  if ((running >= jobs)); then
+    wait -n || true
+    running=$((running - 1))
+  fi
+done
+wait
+for t in "${targets[@]}"; do
+  cat "$build/$t.status"
+  [[ $(cat "$build/$t.rc") == 0 ]] || failed+=("$t")
 done
 ((${#failed[@]})) && { echo "fuzz: findings in ${failed[*]}"; exit 1; }
 echo "fuzz: ${#targets[@]} targets ran ${seconds} s each without a finding"
