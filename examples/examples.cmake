@@ -11,7 +11,7 @@ moo_add_example(lemonade_custom nas ARGS --generations 2)
 moo_add_example(lemonade_study nas ARGS --seeds 1 --max-children 2 --train-limit 400 --validation 200 --children 4 --accepted 2 --initial 2 --epochs 0.2 --initial-epochs 0.3 --out out_lemonade_study
                 SANITIZE_ARGS --seeds 1 --max-children 1 --train-limit 150 --validation 100 --children 2 --accepted 1 --initial 2 --epochs 0.2 --initial-epochs 0.3 --out out_lemonade_study)
 moo_add_example(lemonade_inheritance nas ARGS --parent-epochs 0.3 --max-epochs 0.5 --train-limit 400 --validation 200 --threads 1 --out out_lemonade_inheritance
-                SANITIZE_ARGS --parent-epochs 0.3 --max-epochs 0.3 --train-limit 150 --validation 100 --threads 1 --out out_lemonade_inheritance)
+                SANITIZE_ARGS --parent-epochs 0.3 --max-epochs 0.3 --train-limit 150 --validation 100 --threads 1 --distill-steps 5 --out out_lemonade_inheritance)
 # The demo killed with SIGKILL at arbitrary moments resumes to the uninterrupted front (bit for bit).
 if(TARGET lemonade_fashion_mnist)
   add_test(NAME lemonade_kill_resume

@@ -39,24 +39,25 @@ double epochs_to_reach(nas::candidate c, double target, double max_epochs, const
 
 // The options (printed by --help; anything else is refused before the program starts).
 constexpr std::string_view usage = R"([--parent-epochs 2] [--max-epochs 4] [--train-limit 12000] [--validation 2000]
-    [--seed 1] [--out out/lemonade_inheritance] [--threads 2] [--data DIR])";
+    [--seed 1] [--out out/lemonade_inheritance] [--threads 2] [--distill-steps 100] [--data DIR])";
 
 int main(int argc, char** argv) try {
   example::check(argc, argv, usage);
   namespace nt = nas::train;
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
-  nt::set_num_threads(static_cast<std::size_t>(example::arg_real(argc, argv, "--threads", 2)));
-  const auto seed = static_cast<std::uint64_t>(example::arg_real(argc, argv, "--seed", 1));
+  nt::set_num_threads(example::arg(argc, argv, "--threads", std::size_t{2}));
+  const auto seed = static_cast<std::uint64_t>(example::arg(argc, argv, "--seed", std::size_t{1}));
   const double max_epochs = example::arg_real(argc, argv, "--max-epochs", 4.0);
   const std::filesystem::path out = example::arg(argc, argv, "--out", std::string("out/lemonade_inheritance"));
-  const auto train_limit = static_cast<std::size_t>(example::arg_real(argc, argv, "--train-limit", 12000));
-  const auto validation = static_cast<std::size_t>(example::arg_real(argc, argv, "--validation", 2000));
+  const auto train_limit = example::arg(argc, argv, "--train-limit", std::size_t{12000});
+  const auto validation = example::arg(argc, argv, "--validation", std::size_t{2000});
   const auto data = nt::load_fashion_mnist(example::arg(argc, argv, "--data", std::string(nt::fashion_mnist_dir)),
                                            {.limit = train_limit + validation}, {.limit = 1});
   const auto [train, val] = nt::split(data.train, static_cast<double>(validation) / static_cast<double>(data.train.size()), seed);
   const nas::validation_error err{.data = &val};
   const nas::training_options o{.initial_epochs = example::arg_real(argc, argv, "--parent-epochs", 2.0),
-                                .distill = {.epochs = 0, .max_steps = 100}, .seed = seed};
+                                .distill = {.epochs = 0, .max_steps = example::arg(argc, argv, "--distill-steps", std::size_t{100})},
+                                .seed = seed};
 
   moo::rng r(seed);
   const nas::network_space space({.input = {1, 28, 28}, .classes = 10});

@@ -32,8 +32,12 @@ if [[ -z $cxx ]]; then
 fi
 # shellcheck disable=SC2086
 cmake -S "$here" -B "$build" -DCMAKE_CXX_COMPILER="$cxx" ${FUZZ_CMAKE_ARGS:-} >/dev/null || exit 1
+# All targets: one build of `all`, so JOBS compile in parallel (several --target options build one after
+# the other).
 build_targets=()
-for t in "${targets[@]}"; do build_targets+=(--target "fuzz_$t"); done
+if [[ "${targets[*]}" != "${all_targets[*]}" ]]; then
+  for t in "${targets[@]}"; do build_targets+=(--target "fuzz_$t"); done
+fi
 cmake --build "$build" -j "${JOBS:-1}" "${build_targets[@]}" || exit 1
 
 export OPENBLAS_NUM_THREADS=1
