@@ -9,6 +9,7 @@
 
 #include "moo/core/concepts.hpp"
 #include "moo/core/rng.hpp"
+#include "moo/surrogate/encoding.hpp"
 #include "moo/surrogate/metrics.hpp"
 #include "moo/surrogate/ridge.hpp"
 
@@ -187,4 +188,30 @@ TEST_CASE("ridge: bad data gives a clear error and leaves the fitted model") {
   CHECK_THROWS_WITH_AS(moo::ridge({.alphas = {-1.0}}).fit(x, y), doctest::Contains("alpha -1"), moo::value_error);
   CHECK_THROWS_AS(m.predict(moo::matrix{{1, 2, 3}}), moo::dimension_error);
   CHECK(m.predict(x) == before);
+}
+
+TEST_CASE("encode: ordinal and one-hot features of integer genomes") {
+  const moo::integer_space s{{0, 3}, {2, 4}};
+  const std::vector<moo::integer_genome> g{{0, 3}, {2, 4}, {1, 3}};
+  CHECK(moo::encoded_size(s, moo::encoding::ordinal) == 2);
+  CHECK(moo::encoded_size(s, moo::encoding::one_hot) == 5);
+  CHECK(moo::encode(s, g, moo::encoding::ordinal) == moo::matrix{{0, 3}, {2, 4}, {1, 3}});
+  CHECK(moo::encode(s, g, moo::encoding::one_hot) ==
+        moo::matrix{{1, 0, 0, 1, 0}, {0, 0, 1, 0, 1}, {0, 1, 0, 1, 0}});
+  CHECK_THROWS_WITH_AS(moo::encode(s, std::vector<moo::integer_genome>{{3, 3}}, moo::encoding::one_hot),
+                       doctest::Contains("gene 0 = 3 is outside [0, 2]"), moo::value_error);
+  CHECK_THROWS_AS(moo::encode(s, std::vector<moo::integer_genome>{{1}}, moo::encoding::ordinal), moo::dimension_error);
+  // A ridge fit on one-hot features learns per-choice effects exactly (y = 1 + [g0 == 2] * 5 + [g1 == 4] * 2).
+  std::vector<moo::integer_genome> all;
+  std::vector<double> y;
+  for (long a = 0; a <= 2; ++a)
+    for (long b = 3; b <= 4; ++b) {
+      all.push_back({a, b});
+      y.push_back(1.0 + (a == 2 ? 5.0 : 0.0) + (b == 4 ? 2.0 : 0.0));
+    }
+  moo::ridge m({.alphas = {0.0}});
+  const auto x = moo::encode(s, all, moo::encoding::one_hot);
+  m.fit(x, y);
+  const auto p = m.predict(x);
+  for (std::size_t i = 0; i < y.size(); ++i) CHECK(p[i] == doctest::Approx(y[i]).epsilon(1e-8));
 }
