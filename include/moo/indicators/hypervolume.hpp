@@ -1,7 +1,7 @@
 // Hypervolume indicator (minimization): the volume of objective space that a set of points dominates
 // and a reference point bounds; and each point's exclusive contribution to it.
 //
-// Exact in every dimension: a sweep in 2-D, Beume et al.'s tree sweep in 3-D, HV4D+ (Guerreiro &
+// Exact in every dimension: a sweep in 2-D, Beume et al.'s sweep in 3-D, HV4D+ (Guerreiro &
 // Fonseca 2018) in 4-D, and a WFG-style recursion (While, Bradstreet, Barone 2012) above, which ends in
 // HV4D+. Semantics: a point that does not strictly dominate the reference point (equal to it or worse in
 // some objective) contributes nothing, unless hypervolume_options::require_bounded asks for an error;
@@ -100,8 +100,10 @@ inline double hypervolume(const std::vector<std::vector<double>>& points, std::s
 }
 
 // Exclusive contribution of each point, hv(S) - hv(S \ {i}), in row order: 0 for points outside the
-// reference box, for weakly dominated points, and for both copies of a duplicate. O(n log n) in 2-D;
-// otherwise one hypervolume of a (filtered) limit set per point, fine for a few hundred points in 3-5-D.
+// reference box, for weakly dominated points, and for both copies of a duplicate; a weakly dominated
+// point still lowers the contribution of a point that alone dominates it (it is part of S \ {i}).
+// O(n log n) in 2-D and 3-D (sweeps, the 3-D one after Guerreiro & Fonseca's HVC3D); from 4-D on, one
+// hypervolume of a (filtered) limit set per point, fine for a few hundred points in 4-5-D.
 inline std::vector<double> hypervolume_contributions(const matrix& points, std::span<const double> reference,
                                                      const hypervolume_options& options = {}) {
   std::vector<std::size_t> kept;

@@ -19,6 +19,7 @@
 #include "moo/indicators/detail/hv2d.hpp"
 #include "moo/indicators/detail/hv3d.hpp"
 #include "moo/indicators/detail/hv4d.hpp"
+#include "moo/indicators/detail/hvc3d.hpp"
 #include "moo/indicators/detail/nondominated.hpp"
 
 namespace moo::detail {
@@ -255,7 +256,8 @@ inline double hv_any(const double* pts, std::size_t n, std::size_t d, const doub
   }
 }
 
-// Exclusive contribution hv(S) - hv(S \ {i}) of each of n points strictly inside the box, for any d:
+// Exclusive contribution hv(S) - hv(S \ {i}) of each of n points strictly inside the box, for any d (used
+// for d >= 4; 2-D and 3-D have their own sweeps):
 // the box of p minus the hypervolume of its limit set over all other points; 0 when another point
 // weakly dominates p (so exact duplicates both get 0). One hypervolume of a small limit set per point.
 template <std::size_t M>
@@ -272,7 +274,7 @@ inline std::vector<double> hvc_any(const double* pts, std::size_t n, std::size_t
     case 2:
       return hvc2d(pts, n, ref);
     case 3:
-      return hvc_limit_sets<3>(pts, n, d, ref);
+      return hvc3d(pts, n, ref);
     case 4:
       return hvc_limit_sets<4>(pts, n, d, ref);
     case 5:
