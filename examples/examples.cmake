@@ -43,3 +43,9 @@ moo_example_cli_test(example_cli_negative_integer morphism_distill
                      "option --seed: '-1' is not a non-negative integer" --seed -1)
 moo_example_cli_test(example_cli_bad_real lemonade_fashion_mnist "option --minutes: 'ten' is not a finite number"
                      --minutes ten --out out_cli_bad_real)
+moo_add_example(supernet_fashion_mnist nas ARGS --epochs 0.2 --train-limit 1200 --validation 200 --samples 1 --calibration-batches 2 --out out_supernet.bin
+                SANITIZE_ARGS --epochs 0.1 --train-limit 400 --validation 100 --samples 1 --calibration-batches 1 --batch 32 --out out_supernet.bin)
+moo_example_cli_test(example_supernet_fashion_mnist_help supernet_fashion_mnist "usage: supernet_fashion_mnist \\[--" --help)
+moo_add_example(linas_study nas ARGS --train-limit 1200 --validation 200 --epochs 0.1 --calibration-batches 2 --seeds 1 --budget 14 --population 6 --inner-generations 5 --predictor-samples 10,20 --held-out 10 --out out_linas_study
+                SANITIZE_ARGS --train-limit 400 --validation 100 --epochs 0.05 --calibration-batches 1 --objectives error-macs --seeds 1 --budget 12 --population 6 --inner-generations 3 --predictor-samples 10 --held-out 6 --out out_linas_study)
+moo_example_cli_test(example_linas_study_help linas_study "usage: linas_study \\[--" --help)

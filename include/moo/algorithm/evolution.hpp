@@ -92,14 +92,15 @@ class evolution {
     std::optional<Survival> saved_survival;
     if constexpr (survival_mates) saved_survival.emplace(survival_);
     // The policies of the unary path may count (lineage ids) or draw: they go back too.
+    // So do those of a batch proposal (which may keep what it fitted).
     std::optional<std::tuple<Variation, Mating, Screening, std::size_t, std::size_t>> saved_policies;
-    if constexpr (unary) saved_policies.emplace(variation_, mating_, screening_, declined_, screened_out_);
+    if constexpr (unary || proposing) saved_policies.emplace(variation_, mating_, screening_, declined_, screened_out_);
     try {
       make_batch();
     } catch (...) {
       rng_ = saved_rng;
       if constexpr (survival_mates) survival_ = std::move(*saved_survival);
-      if constexpr (unary)
+      if constexpr (unary || proposing)
         std::tie(variation_, mating_, screening_, declined_, screened_out_) = std::move(*saved_policies);
       pending_.clear();
       throw;
@@ -121,7 +122,9 @@ class evolution {
       return;
     }
     pending_.reserve(offspring_size_ + 1);
-    if constexpr (unary) {
+    if constexpr (proposing) {
+      add_proposals(offspring_size_);
+    } else if constexpr (unary) {
       add_mutants(offspring_size_);
     } else {
       if constexpr (!single_child && ordered_genomes)
@@ -129,6 +132,15 @@ class evolution {
       add_children(offspring_size_ - pending_.size());
     }
     if constexpr (!std::same_as<Screening, keep_all>) screen_candidates();
+  }
+
+  // The batch proposal's candidates from the whole history (checked: 1 to count genomes).
+  void add_proposals(std::size_t count) {
+    auto proposed = variation_.propose(space_, history(), count, rng_);
+    if (proposed.empty() || proposed.size() > count)
+      throw error(detail::message("evolution: the batch proposal returned ", proposed.size(), " genomes, between 1 and ",
+                                  count, " were asked (an empty proposal: nothing new left to evaluate?)"));
+    pending_ = std::move(proposed);
   }
 
   // One parent per candidate; a mutation that declines leaves its slot empty (fewer candidates).
@@ -245,6 +257,15 @@ class evolution {
     rows.require_finite("evolution::tell");
     // From here on nothing throws before the state is changed, except the survival policy (checked).
     std::vector<genome_type>& batch = evaluated != nullptr ? *evaluated : pending_;
+    [[maybe_unused]] std::vector<genome_type> measured;  // the history's new genomes (batch proposals)
+    if constexpr (proposing) {
+      if (!rejected.empty()) {
+        for (std::size_t i = 0; i < batch.size(); ++i)
+          if (!drop[i]) measured.push_back(batch[i]);
+      } else {
+        measured = batch;
+      }
+    }
     if (!rejected.empty()) {
       std::vector<genome_type> kept;
       kept.reserve(kept_rows.size());
@@ -280,6 +301,11 @@ class evolution {
     objectives_ = merged.select(s.index);
     genomes_ = std::move(next);
     ranking_ = std::move(s);
+    if constexpr (proposing) {
+      if (history_objectives_.empty()) history_objectives_ = matrix(0, rows.cols());
+      for (std::size_t i = 0; i < rows.rows(); ++i) history_objectives_.push_back(rows.row(i));
+      for (auto& g : measured) history_genomes_.push_back(std::move(g));
+    }
     evaluations_ += pending_.size();
     if (old > 0) ++generation_;
     if (num_objectives_ == 0) num_objectives_ = objectives.cols();
@@ -315,6 +341,10 @@ class evolution {
   const std::vector<genome_type>& genomes() const { return genomes_; }
   const matrix& objectives() const { return objectives_; }
   const survivors& ranking() const { return ranking_; }
+  // Every measurement told so far (kept only for a batch proposal, which learns from it; empty otherwise).
+  measurement_view<genome_type> history() const {
+    return {std::span<const genome_type>(history_genomes_), history_objectives_};
+  }
   // The population as policies see it (genomes, objectives, ranking).
   view_type view() const { return {std::span<const genome_type>(genomes_), objectives_, ranking_}; }
   // The genomes of the last ask() not yet told (empty when nothing is asked).
@@ -378,6 +408,16 @@ class evolution {
     }
     if (!asked_ && !pending_.empty())
       throw error(detail::message("evolution state: ", pending_.size(), " pending genomes but nothing asked"));
+    if (history_objectives_.rows() != history_genomes_.size() ||
+        (!history_genomes_.empty() && history_objectives_.cols() != objectives_.cols()))
+      throw error(detail::message("evolution state: a history of ", history_genomes_.size(), " genomes with ",
+                                  history_objectives_.rows(), " x ", history_objectives_.cols(), " objectives"));
+    if constexpr (requires(const genome_type& g) { { g.size() } -> std::convertible_to<std::size_t>; { space_.size() } -> std::convertible_to<std::size_t>; }) {
+      for (std::size_t i = 0; i < history_genomes_.size(); ++i)
+        if (history_genomes_[i].size() != space_.size())
+          throw error(detail::message("evolution state: measured genome ", i, " has ", history_genomes_[i].size(),
+                                      " values, the space ", space_.size()));
+    }
   }
 
  private:
@@ -386,10 +426,12 @@ class evolution {
   // to mating j, so survival knows which subproblem each child came from.
   static constexpr bool single_child = one_child_survival<Survival>;
   static constexpr bool unary = mutation<Variation, Space>;
+  static constexpr bool proposing = batch_proposal<Variation, Space>;
   static constexpr bool ordered_genomes =
       requires(const genome_type& a, const genome_type& b) { { a < b } -> std::convertible_to<bool>; };
   static constexpr bool survival_mates = mating_survival<Survival>;
   static_assert(!(unary && single_child), "one child per mating needs a two-parent variation");
+  static_assert(!(proposing && single_child), "one child per mating needs a two-parent variation");
 
   template <class Self, class Visitor>
   static void visit_state_of(Self& self, Visitor& v) {
@@ -415,6 +457,11 @@ class evolution {
     v.policy("survival", self.survival_);
     v.policy("mating", self.mating_);
     v.policy("screening", self.screening_);
+    // Only a batch proposal's loop keeps a history: the other searchers' checkpoints are unchanged.
+    if constexpr (proposing) {
+      v.field("history_genomes", self.history_genomes_);
+      v.field("history_objectives", self.history_objectives_);
+    }
   }
 
   // What a checkpoint records of the space: its description(), or "" (not checked) without one.
@@ -464,6 +511,8 @@ class evolution {
   std::size_t declined_ = 0;
   std::size_t screened_out_ = 0;
   std::size_t rejected_ = 0;
+  std::vector<genome_type> history_genomes_;
+  matrix history_objectives_;
 };
 
 }  // namespace moo

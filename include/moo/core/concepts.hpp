@@ -80,9 +80,29 @@ concept mutation = search_space<S> && requires(V& v, const S& s, const typename 
   { v(s, a, r) } -> std::same_as<std::optional<typename S::genome_type>>;
 };
 
-// What the evolve loop accepts as variation: two parents to two children, or one parent to at most one.
+// Every evaluation told to the loop so far, in the order told (failed evaluations left out): one genome
+// and one row of objectives each. What a batch proposal learns from.
+template <class G>
+struct measurement_view {
+  std::span<const G> genomes;
+  const matrix& objectives;
+  std::size_t size() const { return genomes.size(); }
+};
+
+// A batch proposal makes a whole generation's candidates at once from every measurement so far, not
+// from parents (LINAS, Cummings et al. 2022, Algorithm 1: fit predictors on all measurements, search on
+// the predicted objectives, propose the inner search's final population): propose(space, history, n, r)
+// gives between 1 and n genomes of the space, drawing only from r. The loop keeps the history for it.
 template <class V, class S>
-concept variation_policy = variation<V, S> || mutation<V, S>;
+concept batch_proposal = search_space<S> && requires(V& v, const S& s, const measurement_view<typename S::genome_type>& h,
+                                                      std::size_t n, rng& r) {
+  { v.propose(s, h, n, r) } -> std::same_as<std::vector<typename S::genome_type>>;
+};
+
+// What the evolve loop accepts as variation: two parents to two children, one parent to at most one,
+// or a batch proposal from all measurements.
+template <class V, class S>
+concept variation_policy = variation<V, S> || mutation<V, S> || batch_proposal<V, S>;
 
 // The survivors of one generation: indices into the merged parents+children set, with a rank
 // (lower is better; 0 = first front) and a score (higher is better within a rank, e.g. crowding)

@@ -10,7 +10,14 @@
 #include <cstddef>
 #include <cstring>
 
-#include <cblas.h>
+// The CBLAS declarations of xtensor-blas (xflens), not OpenBLAS's <cblas.h>: the two declare the same
+// enums differently, and moo/surrogate (xt::linalg) includes xflens's, so a translation unit with both a
+// predictor and the training backend would not compile. Same functions, same ABI.
+#include <xflens/cxxblas/drivers/cblas.h>
+#if __has_include(<openblas_config.h>)
+#include <openblas_config.h>  // OPENBLAS_VERSION
+extern "C" void openblas_set_num_threads(int num_threads);
+#endif
 
 #include "nas/train/tensor.hpp"
 
