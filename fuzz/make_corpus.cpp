@@ -1,13 +1,18 @@
 // Writes the seed corpora of the fuzz targets, made by the library's own writers: checkpoints of NSGA-II,
 // MOEA/D and a tiny LEMONADE search at several points of a run, architectures (graph JSON + weights),
-// IDX files raw and gzip-compressed, and the files a search report leaves behind; plus a few edge cases.
-// Usage: make_corpus <corpus-dir>   (fuzz/run.sh does not need it: the corpus is committed)
+// IDX files raw and gzip-compressed, the files a search report leaves behind, saved super-networks and
+// measurement caches; plus a few edge cases.
+// Usage: make_corpus <corpus-dir> [group...]   (fuzz/run.sh does not need it: the corpus is committed)
+// Groups: nsga2 moead graph idx lemonade (checkpoint_lemonade and report) supernet measurement_cache; all
+// by default.
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <span>
 #include <string>
@@ -24,6 +29,9 @@
 #include "moo/problems/zdt.hpp"
 #include "nas/graph/serialize.hpp"
 #include "nas/search/report.hpp"
+#include "nas/supernet/cache.hpp"
+#include "nas/supernet/serialize.hpp"
+#include "supernet_setup.hpp"
 
 namespace fs = std::filesystem;
 namespace nt = nas::train;
@@ -213,18 +221,96 @@ void idx_corpus() {
   put("idx", "edge_gz_truncated.bin", with_mode(0, gzip(images).substr(0, gzip(images).size() - 4)));
 }
 
+// Saved super-networks: the tiny one of the targets (its running statistics changed, so they are not
+// all 0 and 1), a one-stage one with a single kernel and width, and edge cases (empty, header only,
+// truncated, a wrong CRC, bytes after the CRC, invalid options with a valid CRC).
+void supernet_corpus() {
+  nas::supernet tiny(fuzz::supernet_tiny(), 1);
+  for (auto& [name, values] : tiny.state())
+    if (name.find("running") != std::string::npos)
+      for (std::size_t i = 0; i < values.size(); ++i) values[i] += 0.125f * static_cast<float>(i + 1);
+  const std::string good = nas::supernet_to_bytes(tiny);
+  put("supernet", "tiny.bin", good);
+  nas::supernet one({.input = {1, 2, 2}, .classes = 2, .stem_channels = 1, .stem_pool = false, .stage_channels = {1},
+                     .min_depth = 1, .max_depth = 1, .kernels = {1}, .widths = {1.0}},
+                    2);
+  const std::string small = nas::supernet_to_bytes(one);
+  put("supernet", "one_stage.bin", small);
+  put("supernet", "edge_empty.bin", "");
+  put("supernet", "edge_header_only.bin", good.substr(0, 12));
+  put("supernet", "edge_truncated.bin", good.substr(0, good.size() / 2));
+  std::string bad_crc = small;
+  bad_crc.back() = static_cast<char>(bad_crc.back() ^ 0x5a);
+  put("supernet", "edge_bad_crc.bin", bad_crc);
+  put("supernet", "edge_trailing.bin", small + "xyz");
+  // kernels {2} (even): offset of the first kernel in one_stage's header (magic, version, input, classes,
+  // stem, pool, stage count, one stage, min and max depth, kernel count).
+  std::string even = small;
+  fuzz::put_le(even, 8 + 4 + 24 + 8 + 8 + 1 + 8 + 8 + 8 + 8 + 8, 2, 8);
+  fuzz::put_le(even, even.size() - 4, moo::io::codec::crc32(std::string_view(even).substr(0, even.size() - 4)), 4);
+  put("supernet", "edge_even_kernel.bin", even);
+}
+
+// Measurement caches of the targets' super-network and context (as the cache itself writes them): only
+// the header, a few measurements (with and without latency, one configuration twice), and caches written
+// for another super-network or another context; plus an empty file and a line that does not parse.
+void measurement_cache_corpus() {
+  const nas::supernet net(fuzz::supernet_tiny(), 1);
+  const auto tmp = fs::temp_directory_path() / "moo_make_corpus_cache.csv";
+  auto cache_file = [&](const nas::supernet& n, const char* context, auto&& fill) {
+    fs::remove(tmp);
+    {
+      nas::measurement_cache c(tmp, n, context);
+      fill(c);
+    }
+    std::string s = read(tmp);
+    fs::remove(tmp);
+    return s;
+  };
+  auto m = [&](const moo::integer_genome& x, double error, double latency, std::size_t batch, std::size_t threads) {
+    return nas::measurement{.error = error, .latency = latency, .macs = net.macs(x), .params = net.parameter_count(x),
+                            .latency_batch = batch, .latency_threads = threads};
+  };
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  put("measurement_cache", "header_only.csv", cache_file(net, fuzz::cache_context, [](auto&) {}));
+  moo::rng r(3);
+  const auto mid = net.random(r);
+  const std::string four = cache_file(net, fuzz::cache_context, [&](nas::measurement_cache& c) {
+    c.insert(net.smallest(), m(net.smallest(), 0.4375, 2.5e-5, 1, 1));
+    c.insert(net.largest(), m(net.largest(), 0.1, nan, 0, 0));
+    c.insert(mid, m(mid, 1.0 / 3.0, 1.25e-4, 8, 2));
+    c.insert(mid, m(mid, 1.0 / 3.0, 3.0e-5, 1, 1));
+  });
+  put("measurement_cache", "four_lines.csv", four);
+  const nas::supernet other({.input = {1, 2, 2}, .classes = 2, .stem_channels = 1, .stem_pool = false,
+                             .stage_channels = {1}, .min_depth = 1, .max_depth = 1, .kernels = {1}, .widths = {1.0}},
+                            2);
+  put("measurement_cache", "other_supernet.csv", cache_file(other, fuzz::cache_context, [&](nas::measurement_cache& c) {
+        c.insert(other.largest(), {.error = 0.5, .latency = 1e-6, .macs = 8, .params = 9, .latency_batch = 1, .latency_threads = 1});
+      }));
+  put("measurement_cache", "other_context.csv", cache_file(net, "calibration 20 batches of 128 seed 1", [&](nas::measurement_cache& c) {
+        c.insert(net.smallest(), m(net.smallest(), 0.25, nan, 0, 0));
+      }));
+  put("measurement_cache", "edge_empty.csv", "");
+  put("measurement_cache", "edge_bad_line.csv", four + "1,2,0,0,0,x,0.5,,1,2,0,0\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: make_corpus <corpus-dir>\n");
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: make_corpus <corpus-dir> [group...]\n");
     return 2;
   }
   root = argv[1];
-  nsga2_corpus();
-  moead_corpus();
-  graph_corpus();
-  idx_corpus();
-  lemonade_corpus();
+  const std::vector<std::string> groups(argv + 2, argv + argc);
+  auto want = [&](const std::string& g) { return groups.empty() || std::find(groups.begin(), groups.end(), g) != groups.end(); };
+  if (want("nsga2")) nsga2_corpus();
+  if (want("moead")) moead_corpus();
+  if (want("graph")) graph_corpus();
+  if (want("idx")) idx_corpus();
+  if (want("lemonade")) lemonade_corpus();
+  if (want("supernet")) supernet_corpus();
+  if (want("measurement_cache")) measurement_cache_corpus();
   return 0;
 }
