@@ -7,8 +7,9 @@
 // 2. The search study, for each objective pair of --objectives (error-latency: validation error after
 //    batch-norm recalibration vs median latency at batch 1 on one thread; error-macs: vs exact MACs):
 //    every method of --methods with every seed runs until --budget measurements. Each run's curve is the
-//    normalised hypervolume of everything it measured so far (error in [0, 1] and cost / the largest
-//    sub-network's cost, reference point (1, 1.1)) against the number of distinct sub-networks measured
+//    normalised hypervolume of everything it measured so far (objectives scaled by the ideal and nadir
+//    points of the reference front, the non-dominated set of all runs' measurements; reference point
+//    (1.1, 1.1)) against the number of distinct sub-networks measured
 //    (canonical forms: two genomes naming one network are one measurement). Reported: the measurements
 //    each method needs to reach 90% and 95% of the best hypervolume any run reached, median over seeds.
 //    Methods: linas (moo::integer_linas: ridge predictors, inner NSGA-II of --population for
@@ -101,17 +102,45 @@ void run_linas(const recorded_problem& rp, std::size_t population, std::size_t g
   proposal.inner.generations = generations;
   const moo::linas_with<Predictor, moo::integer_nsga2> algo{
       {.offspring = population, .seed = seed, .variation = proposal, .initial = population}};
-  algo.run(rp, moo::max_evaluations{3 * budget}, stop);
+  algo.run(rp, moo::max_evaluations{30 * budget}, stop);
 }
 
-// The normalised hypervolume of the first k rows, for k = 1..rows: error as is, cost / cost_scale,
-// reference point (1, 1.1); rows outside it add nothing.
-std::vector<double> hv_curve(const std::vector<std::vector<double>>& rows, double cost_scale) {
+// How a pair's objectives are normalised for the hypervolume (pymoo's and DyNAS-T's practice): by the
+// ideal and nadir points of the reference front, the non-dominated set of every measurement of every
+// run; reference point (1.1, 1.1) in those units. Measurements beyond it add nothing.
+struct normalisation {
+  double ideal[2] = {0.0, 0.0};
+  double nadir[2] = {1.0, 1.0};
+};
+
+normalisation reference_front_normalisation(const std::map<std::pair<std::string, std::size_t>, std::vector<std::vector<double>>>& runs) {
+  moo::matrix all(0, 2);
+  for (const auto& [key, rows] : runs)
+    for (const auto& r : rows) all.push_back(std::span<const double>(r.data(), 2));
+  normalisation n;
+  if (all.rows() == 0) return n;
+  const auto rank = moo::non_dominated_ranks(all);
+  bool first = true;
+  for (std::size_t i = 0; i < all.rows(); ++i) {
+    if (rank[i] != 0) continue;
+    for (std::size_t j = 0; j < 2; ++j) {
+      n.ideal[j] = first ? all(i, j) : std::min(n.ideal[j], all(i, j));
+      n.nadir[j] = first ? all(i, j) : std::max(n.nadir[j], all(i, j));
+    }
+    first = false;
+  }
+  for (std::size_t j = 0; j < 2; ++j)
+    if (!(n.nadir[j] > n.ideal[j])) n.nadir[j] = n.ideal[j] + 1.0;
+  return n;
+}
+
+// The normalised hypervolume of the first k rows, for k = 1..rows.
+std::vector<double> hv_curve(const std::vector<std::vector<double>>& rows, const normalisation& n) {
   std::vector<double> curve;
   moo::matrix inside(0, 2);
-  const std::vector<double> ref{1.0, 1.1};
+  const std::vector<double> ref{1.1, 1.1};
   for (const auto& r : rows) {
-    const double p[2] = {r[0], r[1] / cost_scale};
+    const double p[2] = {(r[0] - n.ideal[0]) / (n.nadir[0] - n.ideal[0]), (r[1] - n.ideal[1]) / (n.nadir[1] - n.ideal[1])};
     if (p[0] < ref[0] && p[1] < ref[1]) inside.push_back(std::span<const double>(p, 2));
     curve.push_back(inside.rows() == 0 ? 0.0 : moo::hypervolume(inside, ref));
   }
@@ -177,7 +206,7 @@ void predictor_rows(const char* name, Predictor proto, const moo::matrix& x, con
       const double pred_s = std::chrono::duration<double>(t2 - t1).count();
       const double mape = moo::mape(truth, pred), tau = moo::kendall_tau(truth, pred);
       std::printf("%-8s n %5zu %-8s MAPE %7.2f%%  tau %6.3f  fit %8.4f s  predict %8.5f s\n", name, n,
-                  names[j].c_str(), 100.0 * mape, tau, fit_s, pred_s);
+                  names[j].c_str(), mape, tau, fit_s, pred_s);
       csv += moo::detail::message(name, ",", n, ",", names[j], ",", mape, ",", tau, ",", fit_s, ",", pred_s, "\n");
     }
   }
@@ -249,18 +278,18 @@ int main(int argc, char** argv) try {
     // Latency is measured whenever the pair needs it; the cache keeps every measured field, so the
     // error-macs pair reuses the error-latency pair's measurements.
     const nas::supernet_problem problem(*net, train, val, {.objectives = {"error", cost}, .measure = mopt, .cache = cache});
-    double scale_values[2];
-    problem.evaluate(net->largest(), scale_values);
-    const double cost_scale = scale_values[1];
-    std::printf("\n== %s: the largest sub-network has error %.4f, %s %.6g (the cost's unit)\n", pair.c_str(),
-                scale_values[0], cost.c_str(), cost_scale);
+    double largest[2];
+    problem.evaluate(net->largest(), largest);
+    std::printf("\n== %s: the largest sub-network has error %.4f, %s %.6g\n", pair.c_str(), largest[0], cost.c_str(),
+                largest[1]);
 
     const std::filesystem::path curves_path = out / ("curves_" + pair + ".csv");
     auto runs = std::filesystem::exists(curves_path) ? read_rows(curves_path) : decltype(read_rows(curves_path)){};
     auto write_curves = [&] {
       std::string csv = "method,seed,measurements,error,cost,hv\n";
+      const normalisation norm = reference_front_normalisation(runs);
       for (const auto& [key, rows] : runs) {
-        const auto curve = hv_curve(rows, cost_scale);
+        const auto curve = hv_curve(rows, norm);
         for (std::size_t k = 0; k < rows.size(); ++k)
           csv += moo::detail::message(key.first, ",", key.second, ",", k + 1, ",", rows[k][0], ",", rows[k][1], ",",
                                       curve[k], "\n");
@@ -277,7 +306,8 @@ int main(int argc, char** argv) try {
         const auto t0 = std::chrono::steady_clock::now();
         const std::size_t before = problem.measured();
         // Evaluations beyond `budget` distinct sub-networks are not counted: runs go until they measured
-        // `budget` distinct ones (or 3 x budget evaluations, for a method that keeps repeating itself).
+        // `budget` distinct ones (or 30 x budget evaluations: a converging NSGA-II proposes many genomes that
+        // differ only in genes of inactive blocks, cache hits that cost no measurement).
         const stop_at_distinct stop{&rp, budget};
         if (method == "linas") {
           run_linas<moo::ridge>(rp, population, inner_generations, seed, budget, stop);
@@ -288,11 +318,11 @@ int main(int argc, char** argv) try {
         } else if (method == "nsga2") {
           const moo::integer_nsga2 algo{{.population = population, .generations = 100000, .seed = seed,
                                          .eliminate_duplicates = true}};
-          algo.run(rp, moo::max_evaluations{3 * budget}, stop);
+          algo.run(rp, moo::max_evaluations{30 * budget}, stop);
         } else if (method == "random") {
           const moo::random_search algo{{.population = population, .generations = 100000, .seed = seed,
                                          .eliminate_duplicates = true}};
-          algo.run(rp, moo::max_evaluations{3 * budget}, stop);
+          algo.run(rp, moo::max_evaluations{30 * budget}, stop);
         } else {
           throw moo::value_error("linas_study: unknown method '" + method +
                                  "' (linas, linas_svr, linas_stacked, nsga2, random)");
@@ -300,7 +330,9 @@ int main(int argc, char** argv) try {
         auto rows = rp.record->rows;
         if (rows.size() > budget) rows.resize(budget);
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        const auto curve = hv_curve(rows, cost_scale);
+        auto with_this = runs;
+        with_this[{method, seed}] = rows;
+        const auto curve = hv_curve(rows, reference_front_normalisation(with_this));
         std::printf("%-6s seed %zu: %zu sub-networks, %zu newly measured, hypervolume %.4f, %.1f s\n", method.c_str(),
                     seed, rows.size(), problem.measured() - before, curve.empty() ? 0.0 : curve.back(), seconds);
         runs[{method, seed}] = std::move(rows);
@@ -312,11 +344,15 @@ int main(int argc, char** argv) try {
     // The best hypervolume any run reached, and the measurements each method needs for 90% and 95% of it.
     double best = 0.0;
     std::map<std::string, std::vector<std::vector<double>>> curves;
+    const normalisation norm = reference_front_normalisation(runs);
     for (const auto& [key, rows] : runs) {
-      curves[key.first].push_back(hv_curve(rows, cost_scale));
+      curves[key.first].push_back(hv_curve(rows, norm));
       best = std::max(best, curves[key.first].back().empty() ? 0.0 : curves[key.first].back().back());
     }
-    summary += moo::detail::message("## ", pair, "\n\nBest normalised hypervolume of any run: ", best,
+    summary += moo::detail::message("## ", pair, "\n\nObjectives normalised by the reference front (the non-dominated set of all ",
+                                    "measurements of all runs): error in [", norm.ideal[0], ", ", norm.nadir[0], "], ", cost,
+                                    " in [", norm.ideal[1], ", ", norm.nadir[1], "]; reference point (1.1, 1.1). ",
+                                    "Best normalised hypervolume of any run: ", best,
                                     ". Measurements (distinct sub-networks) to reach 90% / 95% of it, median over ",
                                     seeds, " seeds (budget ", budget, "); final hypervolume / best, median:\n\n",
                                     "| method | to 90% | to 95% | final / best |\n|---|---|---|---|\n");
@@ -373,7 +409,7 @@ int main(int argc, char** argv) try {
     if (fresh > 0)
       std::printf("measured %zu sub-networks in %.1f s (%.3f s each)\n", fresh, secs, secs / static_cast<double>(fresh));
     const moo::matrix x = moo::encode(net->space(), std::span<const moo::integer_genome>(configs), moo::encoding::one_hot);
-    std::string csv = "predictor,samples,objective,mape,kendall_tau,fit_seconds,predict_seconds\n";
+    std::string csv = "predictor,samples,objective,mape_percent,kendall_tau,fit_seconds,predict_seconds\n";
     predictor_rows("ridge", moo::ridge{}, x, y, sizes, held_out, names, csv);
     moo::io::write_atomically(out / "predictors.csv", csv);
     predictor_rows("svr", moo::svr{}, x, y, sizes, held_out, names, csv);

@@ -90,3 +90,29 @@ TEST_CASE("a measurement cache whose last line has no newline takes an insert an
   CHECK_THROWS_AS(nas::measurement_cache(path, net, "ctx"), moo::io_error);
   CHECK(moo::io::read_file(path) == foreign);
 }
+
+TEST_CASE("a measurement cache whose last line was cut by a kill drops that line and keeps the others") {
+  test_support::temp_dir dir("fuzz_reg_cut");
+  const nas::supernet net(fuzz_reg_one_stage(), 1);
+  const auto path = dir / "cache.csv";
+  const nas::measurement m{.error = 0.25, .latency = 1e-5, .macs = 3, .params = 4, .latency_batch = 1, .latency_threads = 1};
+  {
+    nas::measurement_cache c(path, net, "ctx");
+    c.insert(net.smallest(), m);
+    c.insert(net.largest(), m);
+  }
+  const std::string whole = moo::io::read_file(path);
+  const std::size_t last = whole.rfind('\n', whole.size() - 2) + 1;  // the start of the last line
+  for (const std::size_t keep : {std::size_t{1}, (whole.size() - last) / 2, whole.size() - last - 4}) {
+    CAPTURE(keep);
+    test_support::write_bytes(path, whole.substr(0, last + keep));  // killed inside the second append
+    {
+      nas::measurement_cache c(path, net, "ctx");
+      CHECK(c.size() == 1);
+      CHECK(c.find(net.smallest(), true, 1, 1));
+      CHECK(moo::io::read_file(path) == whole.substr(0, last));  // the cut line is gone from the file
+      c.insert(net.largest(), m);
+    }
+    CHECK(moo::io::read_file(path) == whole);
+  }
+}

@@ -135,6 +135,10 @@ TEST_CASE("supernet space: one depth gene per stage, kernel and width genes per 
   // Genes of blocks beyond the depth are ignored and zeroed.
   const moo::integer_genome x{1, 1, 1, 1, 1, 2, 0, 1, 1, 0};
   CHECK(net.canonical(x) == moo::integer_genome{1, 1, 1, 0, 0, 2, 0, 1, 1, 0});
+  static_assert(moo::canonical_space<nas::supernet_space>);  // the space itself knows the canonical form
+  CHECK(s.canonical(x) == net.canonical(x));
+  const nas::supernet_space copy = s;
+  CHECK(copy.canonical(x) == net.canonical(x));
   CHECK(net.macs(x) == net.macs(net.canonical(x)));
   CHECK(net.describe(x) == "3k4 | 1k6 3k3");
   CHECK(net.smallest() == moo::integer_genome{1, 0, 0, 0, 0, 1, 0, 0, 0, 0});

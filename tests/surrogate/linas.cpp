@@ -59,6 +59,24 @@ struct toy_with_constant : toy_subnets {
   }
 };
 
+// The toy problem over a space with a canonical form: when gene 0 is 0, genes 4..7 are not read (a
+// "stage" that stops early) and the canonical form sets them to 0.
+struct gated_space : moo::integer_space {
+  gated_space() : moo::integer_space(moo::integer_space::uniform(8, 0, 3)) {}
+  moo::integer_genome canonical(moo::integer_genome x) const {
+    if (x[0] == 0)
+      for (std::size_t i = 4; i < 8; ++i) x[i] = 0;
+    return x;
+  }
+};
+struct gated_subnets {
+  using genome_type = moo::integer_genome;
+  gated_space space_;
+  const gated_space& space() const { return space_; }
+  std::size_t num_objectives() const { return 2; }
+  void evaluate(const genome_type& x, std::span<double> out) const { toy_subnets{}.evaluate(space_.canonical(x), out); }
+};
+
 // Every configuration of the toy problem, measured.
 moo::matrix enumerate_toy() {
   const toy_subnets p;
@@ -262,6 +280,46 @@ TEST_CASE("LINAS bookkeeping: the budget, every measurement in the history, none
   const auto c = one_shot.run(toy_with_constant{}, moo::max_generations{1});
   CHECK(c.evaluations == 80);
   for (std::size_t i = 0; i < c.objectives.rows(); ++i) CHECK(c.objectives(i, 2) == 4.0);
+}
+
+TEST_CASE("a canonical space: duplicate elimination and LINAS compare and keep canonical forms") {
+  using namespace linas_tests;
+  static_assert(moo::canonical_space<gated_space>);
+  static_assert(!moo::canonical_space<moo::integer_space>);
+  const gated_subnets p;
+  const gated_space& s = p.space();
+  // NSGA-II with duplicate elimination: every child canonical, none equal to another or to a parent's form.
+  const moo::integer_nsga2 ga{{.population = 12, .seed = 2, .eliminate_duplicates = true}};
+  auto state = ga.start(p);
+  for (std::size_t g = 0; g < 15; ++g) {
+    const auto& batch = state.ask();
+    if (state.initialized()) {
+      std::set<moo::integer_genome> forms;
+      for (const auto& x : state.genomes()) forms.insert(s.canonical(x));
+      for (const auto& x : batch) {
+        CHECK(x == s.canonical(x));
+        CHECK(forms.insert(x).second);
+      }
+    }
+    moo::matrix f(batch.size(), 2);
+    for (std::size_t i = 0; i < batch.size(); ++i) p.evaluate(batch[i], f.row(i));
+    state.tell(f);
+  }
+  // LINAS: every proposal canonical, no two measurements of one canonical form.
+  moo::linas_proposal<moo::ridge, moo::integer_nsga2> proposal;
+  proposal.inner.generations = 20;
+  const moo::integer_linas algo{{.offspring = 15, .seed = 4, .variation = proposal, .initial = 20}};
+  auto ls = algo.start(p);
+  while (ls.evaluations() < 80) {
+    const auto& batch = ls.ask();
+    moo::matrix f(batch.size(), 2);
+    for (std::size_t i = 0; i < batch.size(); ++i) p.evaluate(batch[i], f.row(i));
+    ls.tell(f);
+  }
+  std::set<moo::integer_genome> forms;
+  const auto h = ls.history();
+  for (std::size_t i = 20; i < h.size(); ++i) CHECK(h.genomes[i] == s.canonical(h.genomes[i]));
+  for (const auto& x : h.genomes) CHECK(forms.insert(s.canonical(x)).second);
 }
 
 TEST_CASE("LINAS killed mid-run resumes bit-identical, measuring nothing twice") {

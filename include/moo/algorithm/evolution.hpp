@@ -118,7 +118,20 @@ class evolution {
         throw value_error("evolution: an unbounded population needs an initial size or seeds (options.initial)");
       pending_.reserve(initial_size_);
       pending_ = seeds_;
-      for (std::size_t i = pending_.size(); i < initial_size_; ++i) pending_.push_back(space_.sample(rng_));
+      if constexpr (canonical_space<Space> || (proposing && ordered_genomes)) {
+        // A batch proposal learns from distinct measurements, and a canonical space's genomes are kept in
+        // canonical form: the random initial genomes are distinct (in canonical form), for at most 100
+        // draws per genome, then taken as drawn.
+        std::set<genome_type> seen;
+        for (const auto& g : pending_) seen.insert(g);
+        for (std::size_t tries = 0; pending_.size() < initial_size_; ++tries) {
+          genome_type g = space_.sample(rng_);
+          if constexpr (canonical_space<Space>) g = space_.canonical(g);
+          if (seen.insert(g).second || tries >= 100 * initial_size_) pending_.push_back(std::move(g));
+        }
+      } else {
+        for (std::size_t i = pending_.size(); i < initial_size_; ++i) pending_.push_back(space_.sample(rng_));
+      }
       return;
     }
     pending_.reserve(offspring_size_ + 1);
@@ -196,15 +209,22 @@ class evolution {
   // Appends children that equal no population member and no earlier child, mating again for the
   // missing ones (pymoo's duplicate elimination), for at most 100 rounds; a population so collapsed
   // that this fails gets its remaining children without the check.
+  // In a canonical_space children are compared, and kept, in canonical form.
   void add_distinct_children() {
-    std::set<genome_type> seen(genomes_.begin(), genomes_.end());
+    std::set<genome_type> seen;
+    for (const auto& g : genomes_) {
+      if constexpr (canonical_space<Space>) seen.insert(space_.canonical(g));
+      else seen.insert(g);
+    }
     for (std::size_t round = 0; round < 100 && pending_.size() < offspring_size_; ++round) {
       const std::size_t matings = (offspring_size_ - pending_.size() + 1) / 2;
       const auto parents = select_parents(2 * matings);
       for (std::size_t p = 0; p < matings && pending_.size() < offspring_size_; ++p) {
         auto children = variation_(space_, genomes_[parents[2 * p]], genomes_[parents[2 * p + 1]], rng_);
-        for (auto& c : children)
+        for (auto& c : children) {
+          if constexpr (canonical_space<Space>) c = space_.canonical(c);
           if (pending_.size() < offspring_size_ && seen.insert(c).second) pending_.push_back(std::move(c));
+        }
       }
     }
   }

@@ -73,15 +73,22 @@ struct linas_proposal {
       state.tell(predict(space, models, std::span<const G>(batch)));
     } while (state.generation() < search.opts.generations);
 
-    std::set<G> seen(history.genomes.begin(), history.genomes.end());
+    // Genomes compared (and proposed) in canonical form where the space has one (canonical_space).
+    auto canon = [&](const G& g) -> G {
+      if constexpr (canonical_space<Space>) return space.canonical(g);
+      else return g;
+    };
+    std::set<G> seen;
+    for (const auto& g : history.genomes) seen.insert(canon(g));
     std::vector<G> out;
     for (const auto& g : state.genomes()) {
       if (out.size() == n) break;
-      if (seen.insert(g).second) out.push_back(g);
+      auto c = canon(g);
+      if (seen.insert(c).second) out.push_back(std::move(c));
     }
     // Random configurations never measured, for at most 100 draws per missing one.
     for (std::size_t tries = 0; fill_random && out.size() < n && tries < 100 * n; ++tries) {
-      auto g = space.sample(r);
+      auto g = canon(space.sample(r));
       if (seen.insert(g).second) out.push_back(std::move(g));
     }
     return out;

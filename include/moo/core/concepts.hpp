@@ -43,6 +43,16 @@ concept described_space = search_space<S> && requires(const S& s) {
   { s.description() } -> std::convertible_to<std::string>;
 };
 
+// A search space where several genomes can name one solution (a super-network configuration's genes of
+// blocks beyond a stage's depth are unused) and canonical(g) gives the one form of g's solution. Duplicate
+// elimination (evolver's eliminate_duplicates) and LINAS's proposals compare and keep canonical forms, as
+// pymoo's custom duplicate elimination would, so a converged search does not spend evaluations on
+// genomes that differ only where nothing is read.
+template <class S>
+concept canonical_space = search_space<S> && requires(const S& s, const typename S::genome_type& g) {
+  { s.canonical(g) } -> std::same_as<typename S::genome_type>;
+};
+
 template <problem P>
 using genome_of = typename P::genome_type;
 

@@ -135,8 +135,22 @@ class measurement_cache {
                                    "', these are '", measure_line, "'"));
     if (lines.size() < 4 || lines[3] != column_header())
       fail(4, moo::detail::message("the columns are not '", column_header(), "'"));
-    for (std::size_t i = 4; i < lines.size(); ++i) parse(i + 1, lines[i]);
-    if (text.back() != '\n') append("\n");  // a last line without its newline: the next insert starts a line
+    const bool open_end = text.back() != '\n';  // the last line has no newline: perhaps an interrupted append
+    for (std::size_t i = 4; i < lines.size(); ++i) {
+      if (open_end && i + 1 == lines.size()) {
+        try {
+          parse(i + 1, lines[i]);
+        } catch (const moo::io_error&) {
+          // A line cut off by a kill while it was appended: it was never a whole measurement. Drop it from
+          // the file (everything before it was read) so the next insert starts a clean line.
+          std::filesystem::resize_file(path_, static_cast<std::uintmax_t>(lines[i].data() - text.data()));
+          return;
+        }
+      } else {
+        parse(i + 1, lines[i]);
+      }
+    }
+    if (open_end) append("\n");  // a whole last line without its newline: the next insert starts a line
   }
 
   void parse(std::size_t line_no, std::string_view line) {

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,29 @@ inline std::string supernet_weight_bytes(const supernet& net) {
 // CRC-32 of the weights: two super-networks with equal checksums hold (almost surely) the same weights.
 // A measurement cache records it, so measurements of other weights are not reused.
 inline std::uint32_t weights_checksum(const supernet& net) { return moo::io::codec::crc32(supernet_weight_bytes(net)); }
+
+namespace detail {
+
+// The number of floats in the state() of a super-network with options o (saturating at SIZE_MAX): what its
+// file must hold before the loader builds (allocates) the network.
+inline std::size_t supernet_state_size(const supernet_options& o) {
+  constexpr std::size_t big = std::numeric_limits<std::size_t>::max();
+  auto mul = [](std::size_t a, std::size_t b) { return a != 0 && b > big / a ? big : a * b; };
+  auto add = [](std::size_t a, std::size_t b) { return a > big - b ? big : a + b; };
+  const std::size_t k2 = o.kernels.empty() ? 0 : mul(o.kernels.back(), o.kernels.back());
+  std::size_t n = add(mul(mul(o.stem_channels, o.input[0]), 9), mul(4, o.stem_channels));  // stem conv, bn
+  std::size_t in = o.stem_channels;
+  for (const std::size_t c : o.stage_channels) {  // the first block of a stage, then max_depth - 1 alike
+    if (o.max_depth == 0) break;
+    n = add(n, add(mul(mul(c, in), k2), mul(4, c)));
+    n = add(n, mul(o.max_depth - 1, add(mul(mul(c, c), k2), mul(4, c))));
+    in = c;
+  }
+  const std::size_t last = o.stage_channels.empty() ? 0 : o.stage_channels.back();
+  return add(n, add(mul(o.classes, last), o.classes));  // classifier weight, bias
+}
+
+}  // namespace detail
 
 // The file format as bytes.
 inline std::string supernet_to_bytes(const supernet& net) {
@@ -106,6 +130,9 @@ inline supernet supernet_from_bytes(std::string_view bytes, std::string_view fil
   o.bn_eps = r.f32();
   o.bn_momentum = r.f32();
   const std::string description = r.str();
+  // Before anything is allocated: the options' weights must fit in the bytes left.
+  if (const std::size_t n = detail::supernet_state_size(o); n > r.remaining() / 4)
+    r.fail(moo::detail::message("the options need ", n, " weights, more than the ", r.remaining(), " bytes left hold"));
   supernet net = [&] {
     try {
       return supernet(o, 0);

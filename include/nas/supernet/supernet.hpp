@@ -63,9 +63,22 @@ struct supernet_options {
 // The search space of sub-network configurations: moo's integer box (so integer variations and
 // searchers take it as it is) whose description() names the super-network it belongs to.
 struct supernet_space : moo::integer_space {
-  std::string about;  // the super-network's description
+  std::string about;                // the super-network's description
+  std::size_t genes_per_stage = 0;  // 1 + 2 x max_depth: a depth gene, then kernel and width genes per block
 
   std::string description() const { return "supernet_space of " + moo::integer_space::description() + " for " + about; }
+
+  // x with every gene of an inactive block (beyond its stage's depth) set to 0: one form per sub-network
+  // (moo::canonical_space, so duplicate elimination and LINAS compare sub-networks, not genomes). Throws
+  // (naming the gene) unless x fits the space.
+  moo::integer_genome canonical(moo::integer_genome x) const {
+    check(x);
+    for (std::size_t s = 0; genes_per_stage != 0 && s < x.size() / genes_per_stage; ++s) {
+      const auto d = static_cast<std::size_t>(x[s * genes_per_stage]);
+      for (std::size_t i = s * genes_per_stage + 1 + 2 * d; i < (s + 1) * genes_per_stage; ++i) x[i] = 0;
+    }
+    return x;
+  }
 };
 
 // A configuration decoded: per stage its depth, per active block its kernel size and channel count.
@@ -157,15 +170,7 @@ class supernet {
 
   // The genome with every gene of an inactive block set to 0. Throws (naming the gene) unless x fits
   // the space.
-  moo::integer_genome canonical(moo::integer_genome x) const {
-    space_.check(x);
-    const std::size_t g = genes_per_stage();
-    for (std::size_t s = 0; s < stages(); ++s) {
-      const auto d = static_cast<std::size_t>(x[s * g]);
-      for (std::size_t i = s * g + 1 + 2 * d; i < (s + 1) * g; ++i) x[i] = 0;
-    }
-    return x;
-  }
+  moo::integer_genome canonical(moo::integer_genome x) const { return space_.canonical(std::move(x)); }
 
   // The largest sub-network (every stage at full depth, largest kernels, full width): the whole net.
   moo::integer_genome largest() const {
@@ -423,6 +428,7 @@ class supernet {
       }
     }
     space_.about = description();
+    space_.genes_per_stage = g;
   }
 
   static void fill_uniform(std::span<float> v, double bound, moo::rng& r) {
