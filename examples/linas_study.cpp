@@ -21,7 +21,8 @@
 //    scored on --held-out others: MAPE and Kendall's tau per objective, with fit and predict times.
 // Every measurement goes to --out/measured.csv first (nas::measurement_cache): a killed study, run again,
 // measures nothing twice; runs that finished are read back from their curve files instead of rerun.
-// Writes curves_<pair>.csv, summary.md, predictors.csv and curves_<pair>.png (gnuplot) into --out.
+// Writes curves_<pair>.csv (every run), median_<pair>.csv, summary.md, predictors.csv and curves_<pair>.png
+// (gnuplot: the median curves) into --out.
 //   linas_study --help   prints the options (`usage` below); unknown ones are refused.
 #include <algorithm>
 #include <chrono>
@@ -365,14 +366,35 @@ int main(int argc, char** argv) try {
                                       " | ", finals[(finals.size() - 1) / 2], " |\n");
     }
     summary += "\n";
+    // The median curve of each method over its seeds, with the lowest and highest seed's value, per
+    // number of measurements: median_<pair>.csv, one block per method (blank lines between, for gnuplot).
+    std::string median_csv = "method,measurements,median_hv_over_best,lowest,highest\n";
+    std::string titles;
+    for (const auto& [method, cs] : curves) {
+      std::size_t longest = 0;
+      for (const auto& c : cs) longest = std::max(longest, c.size());
+      for (std::size_t k = 0; k < longest; ++k) {
+        std::vector<double> v;
+        for (const auto& c : cs) v.push_back(c.empty() ? 0.0 : c[std::min(k, c.size() - 1)] / best);
+        std::sort(v.begin(), v.end());
+        median_csv += moo::detail::message(method, ",", k + 1, ",", v[(v.size() - 1) / 2], ",", v.front(), ",", v.back(), "\n");
+      }
+      median_csv += "\n\n";
+      titles += (titles.empty() ? "" : " ") + method;
+    }
+    const std::filesystem::path median_path = out / ("median_" + pair + ".csv");
+    moo::io::write_atomically(median_path, median_csv);
     if (nas::detail::have_tool("gnuplot")) {
       const std::string png = (out / ("curves_" + pair + ".png")).string();
       const std::string gp = moo::detail::message(
           "set terminal pngcairo size 900,600 noenhanced\nset output '", png, "'\nset datafile separator ','\n",
           "set key bottom right\nset xlabel 'sub-networks measured'\nset ylabel 'normalised hypervolume / best'\n",
-          "set title 'LINAS vs NSGA-II vs random search: ", pair, ", every seed'\n",
-          "plot for [m in '", methods_text, "'] '", curves_path.string(),
-          "' using (strcol(1) eq m ? $3 : NaN):($6 / ", best, ") with lines title m\n");
+          "set yrange [0.5:1.01]\nset grid\n",
+          "set title 'LINAS vs NSGA-II vs random search: ", pair, ", median of ", seeds, " seeds (band: lowest to highest)'\n",
+          "plot for [i=0:", curves.size() - 1, "] '", median_path.string(),
+          "' index i using 2:4:5 with filledcurves fs transparent solid 0.15 noborder lc i+1 notitle, \\\n",
+          "     for [i=0:", curves.size() - 1, "] '", median_path.string(),
+          "' index i using 2:3 with lines lw 2 lc i+1 title word('", titles, "', i+1)\n");
       moo::io::write_atomically(out / ("curves_" + pair + ".gp"), gp);
       if (std::system(("gnuplot '" + (out / ("curves_" + pair + ".gp")).string() + "' 2>/dev/null").c_str()) != 0)
         std::fprintf(stderr, "linas_study: gnuplot failed\n");
