@@ -15,6 +15,7 @@
 //   const auto lat = d.expected_latency(weights);  // weights: E x K edge-major, lat.gradient likewise
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -123,16 +124,17 @@ struct device {
   void validate() const {
     const std::string l = moo::detail::message("device '", name, "'");
     if (candidates.empty()) throw moo::value_error(moo::detail::message(l, ": no candidate operations"));
-    if (latency.size() != candidates.size())
+    if (latency.empty() || latency.size() % candidates.size() != 0)
       throw moo::dimension_error(moo::detail::message(l, ": latency table of ", latency.size(), " values for ",
-                                                      candidates.size(), " candidates"));
-    if (!macs.empty() && macs.size() != candidates.size())
+                                                      candidates.size(), " candidates (one per candidate, or per edge and candidate)"));
+    if (!macs.empty() && macs.size() % candidates.size() != 0)
       throw moo::dimension_error(moo::detail::message(l, ": MAC table of ", macs.size(), " values for ",
-                                                      candidates.size(), " candidates"));
+                                                      candidates.size(), " candidates (one per candidate, or per edge and candidate)"));
     auto check = [&](const std::vector<double>& t, const char* what) {
       for (std::size_t k = 0; k < t.size(); ++k)
         if (!(t[k] >= 0.0) || !std::isfinite(t[k]))
-          throw moo::value_error(moo::detail::message(l, ": ", what, " of ", to_string(candidates[k]), " is ", t[k]));
+          throw moo::value_error(moo::detail::message(l, ": ", what, " of ", to_string(candidates[k % candidates.size()]),
+                                                      " is ", t[k], " (entry ", k, ")"));
     };
     check(latency, "latency");
     check(macs, "MAC count");
@@ -148,7 +150,17 @@ struct device {
   }
   expected_cost expected_latency(std::span<const std::vector<double>> edge_weights) const {
     validate();
-    return expected_cost_of(latency, edge_weights);
+    return expected_cost_of(latency, flatten(edge_weights));
+  }
+  // The most and the least an architecture can cost: per edge the largest (smallest) table entry, summed
+  // over `edges` edges (a per-edge table gives its own count; a per-candidate table needs it).
+  double max_latency(std::size_t edges = 0) const { return extreme(latency, edges, true); }
+  double min_latency(std::size_t edges = 0) const { return extreme(latency, edges, false); }
+  // The cost of one architecture (a candidate index per edge) from the table.
+  double latency_of(std::span<const std::size_t> arch) const { return cost_of(latency, arch); }
+  double macs_of(std::span<const std::size_t> arch) const {
+    if (macs.empty()) throw moo::value_error(moo::detail::message("device '", name, "': no MAC table"));
+    return cost_of(macs, arch);
   }
   // Expected MACs; value_error if the device has no MAC table.
   expected_cost expected_macs(std::span<const double> weights) const {
@@ -159,7 +171,48 @@ struct device {
   expected_cost expected_macs(std::span<const std::vector<double>> edge_weights) const {
     validate();
     if (macs.empty()) throw moo::value_error(moo::detail::message("device '", name, "': no MAC table"));
-    return expected_cost_of(macs, edge_weights);
+    return expected_cost_of(macs, flatten(edge_weights));
+  }
+
+ private:
+  std::vector<double> flatten(std::span<const std::vector<double>> edge_weights) const {
+    std::vector<double> flat;
+    for (std::size_t e = 0; e < edge_weights.size(); ++e) {
+      if (edge_weights[e].size() != candidates.size())
+        throw moo::dimension_error(moo::detail::message("device '", name, "': edge ", e, " has ", edge_weights[e].size(),
+                                                        " mixing weights for a table of ", candidates.size(), " candidates"));
+      flat.insert(flat.end(), edge_weights[e].begin(), edge_weights[e].end());
+    }
+    return flat;
+  }
+  double extreme(const std::vector<double>& t, std::size_t edges, bool largest) const {
+    validate();
+    const std::size_t k = candidates.size();
+    const std::size_t rows = t.size() / k;
+    if (rows == 1 ? edges == 0 : (edges != 0 && edges != rows))
+      throw moo::dimension_error(moo::detail::message("device '", name, "': ", edges, " edges for a table of ", rows, " rows"));
+    const std::size_t n = rows == 1 ? edges : rows;
+    double total = 0.0;
+    for (std::size_t e = 0; e < n; ++e) {
+      const auto* b = t.data() + (rows == 1 ? 0 : e * k);
+      total += largest ? *std::max_element(b, b + k) : *std::min_element(b, b + k);
+    }
+    return total;
+  }
+  double cost_of(const std::vector<double>& t, std::span<const std::size_t> arch) const {
+    validate();
+    const std::size_t k = candidates.size();
+    const std::size_t rows = t.size() / k;
+    if (rows != 1 && arch.size() != rows)
+      throw moo::dimension_error(moo::detail::message("device '", name, "': an architecture of ", arch.size(),
+                                                      " edges for a table of ", rows));
+    double total = 0.0;
+    for (std::size_t e = 0; e < arch.size(); ++e) {
+      if (arch[e] >= k)
+        throw moo::value_error(moo::detail::message("device '", name, "': edge ", e, " names candidate ", arch[e], " of ", k));
+      total += t[(rows == 1 ? 0 : e * k) + arch[e]];
+    }
+    return total;
   }
 };
 

@@ -200,6 +200,21 @@ class mixed_op {
     return in[0];
   }
 
+  // Multiply-accumulates of one forward pass: every candidate's layers (the whole mixture's work; for a
+  // one-candidate mixed_op, exactly that candidate's). The weighted sum itself is not counted.
+  std::size_t macs(std::span<const shape4> in) const {
+    output_shape(in);
+    std::size_t total = 0;
+    for (const op& o : ops_) {
+      shape4 s = in[0];
+      for (const auto& l : o.layers) {
+        total += l.macs({&s, 1});
+        s = l.output_shape({&s, 1});
+      }
+    }
+    return total;
+  }
+
   std::vector<nas::train::parameter_ref> parameters() {
     std::vector<nas::train::parameter_ref> p;
     for (op& o : ops_)

@@ -3,6 +3,7 @@
 // first step); p -= lr * (nesterov ? g + mu * v : v).
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <span>
 #include <utility>
@@ -98,6 +99,85 @@ class sgd {
   sgd_options opt_;
   std::vector<std::vector<float>> velocity_;
   bool first_ = true;
+};
+
+struct adam_options {
+  double lr = 1e-3;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 0.0;  // L2, added to the gradient (torch.optim.Adam's weight_decay, not AdamW's)
+};
+
+// Adam (Kingma & Ba 2015, Algorithm 1) with PyTorch's update rule (torch.optim.Adam): g = grad + wd * p;
+// m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps).
+// DARTS and MODNAS step their architecture parameters (MODNAS: the hypernetwork) with it. The moments are
+// kept in double.
+// Example: adam opt({.lr = 3e-4, .beta1 = 0.5, .weight_decay = 1e-3}); opt.step(hyper.parameters());
+class adam {
+ public:
+  explicit adam(adam_options o = {}) : opt_(o) {
+    if (!(o.lr >= 0.0) || !(o.weight_decay >= 0.0) || !(o.eps > 0.0) || !(o.beta1 >= 0.0 && o.beta1 < 1.0) ||
+        !(o.beta2 >= 0.0 && o.beta2 < 1.0))
+      throw moo::value_error(moo::detail::message("adam: lr ", o.lr, ", weight_decay ", o.weight_decay, " (>= 0), eps ", o.eps,
+                                                  " (> 0), beta1 ", o.beta1, ", beta2 ", o.beta2, " (in [0, 1))"));
+  }
+
+  const adam_options& options() const { return opt_; }
+  void set_lr(double lr) { opt_.lr = lr; }
+
+  void step(std::span<const parameter_ref> params) {
+    if (m_.empty()) {
+      m_.resize(params.size());
+      v_.resize(params.size());
+      for (std::size_t i = 0; i < params.size(); ++i) {
+        m_[i].assign(params[i].value.size(), 0.0);
+        v_[i].assign(params[i].value.size(), 0.0);
+      }
+    }
+    if (m_.size() != params.size())
+      throw moo::dimension_error(moo::detail::message("adam: ", params.size(), " parameters, but the moments hold ", m_.size(),
+                                                      "; call reset() after changing the parameters"));
+    ++t_;
+    const double c1 = 1.0 - std::pow(opt_.beta1, static_cast<double>(t_));
+    const double c2 = 1.0 - std::pow(opt_.beta2, static_cast<double>(t_));
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      const parameter_ref& p = params[i];
+      if (p.grad.size() != p.value.size() || m_[i].size() != p.value.size())
+        throw moo::dimension_error(moo::detail::message("adam: parameter ", p.name, " has ", p.value.size(), " values, ",
+                                                        p.grad.size(), " gradients and moments of ", m_[i].size()));
+      const double wd = p.decay ? opt_.weight_decay : 0.0;
+      for (std::size_t e = 0; e < p.value.size(); ++e) {
+        const double g = static_cast<double>(p.grad[e]) + wd * static_cast<double>(p.value[e]);
+        m_[i][e] = opt_.beta1 * m_[i][e] + (1.0 - opt_.beta1) * g;
+        v_[i][e] = opt_.beta2 * v_[i][e] + (1.0 - opt_.beta2) * g * g;
+        const double step = opt_.lr * (m_[i][e] / c1) / (std::sqrt(v_[i][e] / c2) + opt_.eps);
+        p.value[e] = static_cast<float>(static_cast<double>(p.value[e]) - step);
+      }
+    }
+  }
+
+  // The state (step count and both moments) for checkpoints; set_state continues bit for bit.
+  std::size_t steps() const { return t_; }
+  const std::vector<std::vector<double>>& first_moment() const { return m_; }
+  const std::vector<std::vector<double>>& second_moment() const { return v_; }
+  void set_state(std::size_t steps, std::vector<std::vector<double>> m, std::vector<std::vector<double>> v) {
+    if (m.size() != v.size())
+      throw moo::dimension_error(moo::detail::message("adam: ", m.size(), " first and ", v.size(), " second moments"));
+    t_ = steps;
+    m_ = std::move(m);
+    v_ = std::move(v);
+  }
+  void reset() {
+    t_ = 0;
+    m_.clear();
+    v_.clear();
+  }
+
+ private:
+  adam_options opt_;
+  std::size_t t_ = 0;
+  std::vector<std::vector<double>> m_, v_;
 };
 
 }  // namespace nas::train
