@@ -49,3 +49,6 @@ moo_example_cli_test(example_supernet_fashion_mnist_help supernet_fashion_mnist 
 moo_add_example(linas_study nas ARGS --train-limit 1200 --validation 200 --epochs 0.1 --calibration-batches 2 --seeds 1 --budget 14 --population 6 --inner-generations 5 --predictor-samples 10,20 --held-out 10 --out out_linas_study
                 SANITIZE_ARGS --train-limit 400 --validation 100 --epochs 0.05 --calibration-batches 1 --objectives error-macs --seeds 1 --budget 12 --population 6 --inner-generations 3 --predictor-samples 10 --held-out 6 --out out_linas_study)
 moo_example_cli_test(example_linas_study_help linas_study "usage: linas_study \\[--" --help)
+moo_add_example(modnas_fashion_mnist nas ARGS --steps 12 --warmup 4 --batch 32 --channels 4 --nodes 2 --search-train 640 --search-val 320 --eval-train 320 --test-limit 200 --epochs 0.5 --preferences 3 --random-max 3 --hidden 8 --timing-repeats 2 --out out_modnas
+                SANITIZE_ARGS --steps 4 --warmup 2 --batch 16 --channels 2 --cells 1 --nodes 2 --search-train 160 --search-val 80 --eval-train 80 --test-limit 50 --epochs 0.2 --preferences 2 --random-max 2 --hidden 4 --timing-repeats 1 --out out_modnas)
+moo_example_cli_test(example_modnas_fashion_mnist_help modnas_fashion_mnist "usage: modnas_fashion_mnist \\[--" --help)

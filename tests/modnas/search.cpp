@@ -296,9 +296,25 @@ TEST_CASE("modnas search: the hardware preference steers the hypernetwork toward
   MESSAGE("seed " << seed);
   const auto [train, val] = tiny_data(256, 128);
   const std::vector<device> devs{hand_device("a", {0.0, 1.0}), hand_device("b", {1.0, 0.0}, 3.0)};
-  search s(tiny_space(), {.hidden = {16}}, devs, train, val,
-           {.steps = 60, .batch_size = 32, .hyper_lr = 0.03, .seed = seed});
+  // Without the pretraining fit the preference has no say yet; with it, (1, 0) gives the costly end and
+  // (0, 1) the cheap end, on every device.
   const std::vector<double> cheap{0.0, 1.0}, accurate{1.0, 0.0};
+  {
+    search fit(tiny_space(), {.hidden = {16}}, devs, train, val, {.steps = 0, .batch_size = 32, .pretrain_steps = 1500, .seed = seed});
+    for (const auto& d : devs) {
+      const double hi = fit.hardware_cost(d, fit.architecture_for(accurate, d.features));
+      const double lo = fit.hardware_cost(d, fit.architecture_for(cheap, d.features));
+      const double mid = fit.hardware_cost(d, fit.architecture_for(std::vector<double>{0.5, 0.5}, d.features));
+      MESSAGE("pretrained, device " << d.name << ": cost of (1, 0) " << hi << ", (0.5, 0.5) " << mid << ", (0, 1) " << lo);
+      // The expected cost is what is fitted; the argmax architecture's cost is close to it here.
+      CHECK(hi > 0.7);
+      CHECK(lo < 0.3);
+      CHECK(lo < mid);
+      CHECK(mid < hi);
+    }
+  }
+  search s(tiny_space(), {.hidden = {16}}, devs, train, val,
+           {.steps = 60, .batch_size = 32, .hyper_lr = 0.03, .pretrain_steps = 0, .seed = seed});
   const double start = s.hardware_cost(devs[0], s.architecture_for(cheap, devs[0].features));
   std::vector<double> hw;
   s.run([&](const search_step& r) { hw.push_back(r.hardware[0]); });

@@ -2,7 +2,8 @@
 // 2019, Sec. 2.1, reduced to a size this machine trains in minutes): a stem, `cells` cells, and a head.
 //   stem:  conv 3x3 (stride 2) -> batch norm -> ReLU           [N, in, H, W] -> [N, C, H/2, W/2]
 //   cell:  node 0 is the cell's input; node j = 1..nodes sums one mixed operation (mixed_op.hpp) per
-//          earlier node i: n_j = sum_{i<j} op_{ij}(n_i). The cell's output is its last node.
+//          earlier node i: n_j = sum_{i<j} op_{ij}(n_i). The cell's output is its last node, batch-normalised
+//          (cell_batch_norm).
 //          A 2x2 max pool (stride 2) follows every cell but the last (fixed, not searched).
 //   head:  global average pool -> linear to the classes.
 // The E = cells * nodes (nodes + 1) / 2 edges are numbered cell by cell, and within a cell by target
@@ -45,6 +46,10 @@ struct supernet_options {
                                        candidate::conv_3x3, candidate::conv_5x5, candidate::sep_conv_3x3};
   mixing mode = mixing::straight_through_gumbel;
   double temperature = 1.0;
+  // A batch norm on every cell's output (fixed, not searched): the sum of a cell's sampled operations
+  // changes scale from one architecture to the next (zero, skip, convolutions without batch norm), and
+  // without it the super-network hardly trained (Fashion-MNIST cross-entropy still ln 10 after 200 steps).
+  bool cell_batch_norm = true;
 };
 
 // One candidate index per edge.
@@ -98,6 +103,8 @@ nas::train::network build_cell_network(const supernet_options& o, Candidates can
       node.push_back(terms.size() == 1 ? terms[0] : net.add(add({.name = moo::detail::message("cell", c, ".node", j)}), terms));
     }
     cur = node.back();
+    if (o.cell_batch_norm)
+      cur = net.add(batch_norm({.channels = o.channels, .name = moo::detail::message("cell", c, ".bn")}), {cur});
     if (c + 1 < o.cells)
       cur = net.add(max_pool2d({.kernel = 2, .stride = 2, .name = moo::detail::message("reduce", c)}), {cur});
   }
