@@ -38,10 +38,11 @@ install_missing() {
   fi
 }
 
+# configure_and_build <benchmarks ON|OFF> <examples only for tests ON|OFF> [build arguments...]
 configure_and_build() {
-  local bench=$1
-  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DMOO_BUILD_BENCHMARKS="$bench"
-  cmake --build "$BUILD_DIR" -j "$JOBS" "${@:2}"
+  local bench=$1 for_tests=$2
+  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DMOO_BUILD_BENCHMARKS="$bench" -DMOO_EXAMPLES_FOR_TESTS="$for_tests"
+  cmake --build "$BUILD_DIR" -j "$JOBS" "${@:3}"
 }
 
 # The whole suite once more, built with AddressSanitizer + UndefinedBehaviorSanitizer (-O1, every
@@ -60,19 +61,29 @@ case "$cmd" in
   setup) install_missing "${PACKAGES[@]}" ;;
   build)
     install_missing "${PACKAGES[@]}"
-    configure_and_build OFF ;;
+    configure_and_build OFF OFF ;;
   test)
+    # Each stage's wall time is printed at its end ("run.sh: <stage> took N s"), for the CI budget.
+    stage() { echo "run.sh: $1 took $((SECONDS - stage_start)) s (total $SECONDS s)"; stage_start=$SECONDS; }
+    stage_start=$SECONDS
     install_missing "${PACKAGES[@]}"
-    configure_and_build OFF
+    stage setup
+    configure_and_build OFF ON
+    stage "Release build"
     # mpirun refuses root unless told; CI runs as root.
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
     ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" "$@"
-    [[ ${MOO_SKIP_SANITIZE:-0} == 1 ]] || sanitize "$@"
+    stage "Release tests"
+    if [[ ${MOO_SKIP_SANITIZE:-0} != 1 ]]; then
+      sanitize "$@"
+      stage "ASan + UBSan build and tests"
+    fi
     # The fuzz targets (libFuzzer + ASan + UBSan, clang) briefly on top of the committed corpus: every
     # corpus input replays, and new inputs are tried for MOO_FUZZ_SECONDS per target (fuzz/README.md).
     if [[ ${MOO_SKIP_FUZZ:-0} != 1 ]]; then
       install_missing "${FUZZ_PACKAGES[@]}"
       JOBS=$JOBS fuzz/run.sh "${MOO_FUZZ_SECONDS:-10}"
+      stage "fuzz build and runs"
     fi ;;
   sanitize)
     install_missing "${PACKAGES[@]}"
@@ -80,14 +91,14 @@ case "$cmd" in
     sanitize "$@" ;;
   demo)
     install_missing "${PACKAGES[@]}"
-    configure_and_build OFF --target lemonade_fashion_mnist
+    configure_and_build OFF OFF --target lemonade_fashion_mnist
     "$BUILD_DIR"/examples/lemonade_fashion_mnist "$@" ;;
   fuzz)
     install_missing "${PACKAGES[@]}" "${FUZZ_PACKAGES[@]}"
     JOBS=$JOBS fuzz/run.sh "${@:-30}" ;;
   bench)
     install_missing "${PACKAGES[@]}" "${BENCH_PACKAGES[@]}"
-    configure_and_build ON --target moo_bench
+    configure_and_build ON OFF --target moo_bench
     "$BUILD_DIR"/bench/moo_bench "$@" ;;
   *)
     sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'

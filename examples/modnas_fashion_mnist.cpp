@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -50,6 +51,12 @@ namespace {
 
 namespace mn = nas::modnas;
 namespace nt = nas::train;
+
+std::string fixed(double v, int digits) {
+  char b[64];
+  std::snprintf(b, sizeof b, "%.*f", digits, v);
+  return b;
+}
 
 struct timer {
   std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
@@ -143,11 +150,50 @@ int main(int argc, char** argv) try {
     mn::hardware_setting hw;
   };
   const std::vector<setting> settings{{"1t-b1", {1, 1}}, {"2t-b1", {2, 1}}, {"2t-b64", {2, 64}}, {"1t-b64", {1, 64}}};
+  // The measured devices are kept (devices.txt, exact hex floats): a resumed run uses the same tables
+  // and features, which the search checkpoint is tied to.
   std::vector<mn::device> devices;
+  if (resume && std::filesystem::exists(out / "devices.txt")) {
+    std::istringstream in(moo::io::read_file(out / "devices.txt"));
+    auto doubles = [&in](std::vector<double>& v) {
+      std::size_t n = 0;
+      in >> n;
+      v.resize(n);
+      for (double& x : v) {
+        std::string t;
+        in >> t;
+        x = std::strtod(t.c_str(), nullptr);
+      }
+    };
+    for (const auto& s : settings) {
+      mn::device d{.candidates = space.candidates};
+      in >> d.name >> d.setting.threads >> d.setting.batch;
+      doubles(d.latency), doubles(d.macs), doubles(d.features);
+      if (!in || d.name != s.name) throw moo::io_error(moo::detail::message((out / "devices.txt").string(), ": no device '", s.name, "'"));
+      d.validate();
+      devices.push_back(std::move(d));
+    }
+    std::printf("devices read from %s\n", (out / "devices.txt").c_str());
+  } else {
+    std::string txt;
+    for (const auto& s : settings) {
+      devices.push_back(mn::measure_supernet_device(s.name, space, s.hw, refs, timing, seed));
+      const auto& d = devices.back();
+      txt += moo::detail::message(d.name, " ", d.setting.threads, " ", d.setting.batch);
+      for (const auto* v : {&d.latency, &d.macs, &d.features}) {
+        txt += moo::detail::message(" ", v->size());
+        for (const double x : *v) {
+          char b[40];
+          std::snprintf(b, sizeof b, " %a", x);
+          txt += b;
+        }
+      }
+      txt += "\n";
+    }
+    moo::io::write_atomically(out / "devices.txt", txt);
+  }
   std::string dev_csv = "device,threads,batch,feature_conv5,feature_sep,feature_pool,table_cell0 (us per edge: zero skip pool conv3 conv5 sep)\n";
-  for (const auto& s : settings) {
-    devices.push_back(mn::measure_supernet_device(s.name, space, s.hw, refs, timing, seed));
-    const auto& d = devices.back();
+  for (const auto& d : devices) {
     dev_csv += moo::detail::message(d.name, ",", d.setting.threads, ",", d.setting.batch, ",", d.features[0], ",", d.features[1], ",",
                                     d.features[2], ",");
     for (std::size_t c = 0; c < k; ++c) dev_csv += moo::detail::message(c ? " " : "", 1e6 * d.latency[c]);
@@ -168,8 +214,6 @@ int main(int argc, char** argv) try {
                      .checkpoint_every = 50, .threads = threads, .seed = seed});
   if (resume && search.resume(out / "search.ckpt")) std::printf("resumed the search at step %zu\n", search.steps_done());
   timer t_search;
-  double step_seconds = 0.0, hyper_step_seconds = 0.0;
-  std::size_t timed = 0, hyper_timed = 0;
   std::string steps_csv = "step,train_loss,val_loss_mean,hardware_mean,seconds\n";
   if (resume && search.steps_done() > 0 && std::filesystem::exists(out / "steps.csv")) {  // the lines up to the checkpoint
     std::istringstream in(moo::io::read_file(out / "steps.csv"));
@@ -182,8 +226,6 @@ int main(int argc, char** argv) try {
     double vl = 0.0, hw = 0.0;
     for (std::size_t i = 0; i < r.val_loss.size(); ++i) vl += r.val_loss[i] / static_cast<double>(r.val_loss.size()), hw += r.hardware[i] / static_cast<double>(r.hardware.size());
     steps_csv += moo::detail::message(r.step, ",", r.train_loss, ",", vl, ",", hw, ",", r.seconds, "\n");
-    if (r.val_loss.empty()) step_seconds += r.seconds, ++timed;
-    else hyper_step_seconds += r.seconds, ++hyper_timed;
     if ((r.step + 1) % 50 == 0 || r.step + 1 == steps) {
       std::printf("step %4zu: train CE %.3f, val CE/ln10 %.3f, expected hardware cost %.3f, %.3f s/step\n", r.step + 1, r.train_loss, vl, hw,
                   r.seconds);
@@ -192,7 +234,7 @@ int main(int argc, char** argv) try {
   });
   moo::io::write_atomically(out / "steps.csv", steps_csv);
   const double search_seconds = t_search.seconds();
-  std::printf("search: %zu steps in %.1f s this run\n", steps, search_seconds);
+  std::printf("search: %zu steps, %.1f s in this run\n", steps, search_seconds);
 
   // Overhead: one search step against one SGD step of the largest architecture (all conv 5x5).
   double largest_step = 0.0;
@@ -212,6 +254,23 @@ int main(int argc, char** argv) try {
       big.backward(g);
       opt.step(params);
       if (i >= 5) largest_step += t.seconds() / 20.0;
+    }
+  }
+  // Mean seconds of a warm-up step (weights only) and of a full step, from steps.csv (so a resumed run
+  // counts the steps of the runs before it too).
+  double step_seconds = 0.0, hyper_step_seconds = 0.0;
+  std::size_t timed = 0, hyper_timed = 0;
+  {
+    std::istringstream in(steps_csv);
+    std::string line;
+    std::getline(in, line);
+    const std::size_t warmup = arg(argc, argv, "--warmup", 100);
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      const std::size_t step = std::stoul(line.substr(0, line.find(',')));
+      const double sec = std::stod(line.substr(line.rfind(',') + 1));
+      if (step < warmup) step_seconds += sec, ++timed;
+      else hyper_step_seconds += sec, ++hyper_timed;
     }
   }
   const double ws = timed ? step_seconds / static_cast<double>(timed) : 0.0;
@@ -273,8 +332,11 @@ int main(int argc, char** argv) try {
       " edges, ", k, " candidates, ", space.channels, " channels. Search: ", steps, " steps (", arg(argc, argv, "--warmup", 100),
       " warm-up), batch ", arg(argc, argv, "--batch", 64), ", ", search_train.size(), " / ", val.size(),
       " search images; evaluation: ", eopt.epochs, " epoch(s) on ", eval_train.size(), " images, test error on ", data.test.size(),
-      ".\n\n", "Overhead: largest architecture ", largest_step, " s per training step; search step ", ws, " s weights only (",
-      ws / largest_step, "x), ", hs, " s with the hypernetwork step (", hs / largest_step, "x).\n\n",
+      ".\n\n", "Overhead: largest architecture (conv 5x5 on every edge) ", fixed(1e3 * largest_step, 1),
+      " ms per training step of batch ", arg(argc, argv, "--batch", 64), "; search step ", fixed(1e3 * ws, 1), " ms weights only (",
+      fixed(ws / largest_step, 2), "x), ", fixed(1e3 * hs, 1), " ms with the hypernetwork step over 3 devices (", fixed(hs / largest_step, 2),
+      "x).\n\n", "Random search: ", random_evals.size(), " architectures = (search ", fixed(search_cost, 0), " s + sweep trainings ",
+      fixed(modnas_eval_seconds, 0), " s) / ", fixed(per_eval, 2), " s per training (cap ", arg(argc, argv, "--random-max", 64), ").\n\n",
       "| device | seen by the search | MODNAS distinct archs (of ", n_pref, " preferences) | MODNAS front | MODNAS HV | random archs | random front | random HV |\n",
       "|---|---|---|---|---|---|---|---|\n");
   for (std::size_t d = 0; d < devices.size(); ++d) {
@@ -288,11 +350,16 @@ int main(int argc, char** argv) try {
     double lo_e = 1e300, hi_e = -1e300, lo_l = 1e300, hi_l = -1e300;
     for (const std::size_t i : mine) lo_e = std::min(lo_e, all[i].error), hi_e = std::max(hi_e, all[i].error), lo_l = std::min(lo_l, all[i].latency[d]), hi_l = std::max(hi_l, all[i].latency[d]);
     for (const std::size_t i : rnd) lo_e = std::min(lo_e, all[i].error), hi_e = std::max(hi_e, all[i].error), lo_l = std::min(lo_l, all[i].latency[d]), hi_l = std::max(hi_l, all[i].latency[d]);
+    // Reference point: the error of guessing (1 - 1/classes: a network no better than chance earns
+    // nothing) and 1.1 x the latency range.
+    const double chance = 1.0 - 1.0 / static_cast<double>(space.classes);
+    const double ref_e = (chance - lo_e) / std::max(1e-12, hi_e - lo_e);
     auto hv = [&](const std::vector<std::size_t>& front) {
       moo::matrix f;
       for (const std::size_t i : front)
-        f.push_back(std::vector<double>{(all[i].error - lo_e) / std::max(1e-12, hi_e - lo_e), (all[i].latency[d] - lo_l) / std::max(1e-12, hi_l - lo_l)});
-      return f.rows() ? moo::hypervolume(f, {1.1, 1.1}) : 0.0;
+        if (all[i].error < chance)
+          f.push_back(std::vector<double>{(all[i].error - lo_e) / std::max(1e-12, hi_e - lo_e), (all[i].latency[d] - lo_l) / std::max(1e-12, hi_l - lo_l)});
+      return f.rows() ? moo::hypervolume(f, {ref_e, 1.1}) : 0.0;
     };
     const auto fm = mn::front_of(all, mine, d), fr = mn::front_of(all, rnd, d);
     std::string csv = "method,architecture,test_error,latency_s\n";
@@ -302,7 +369,7 @@ int main(int argc, char** argv) try {
     const auto csv_path = out / ("fronts_" + devices[d].name + ".csv");
     moo::io::write_atomically(csv_path, csv);
     md += moo::detail::message("| ", devices[d].name, " | ", d < 3 ? "yes" : "no (zero-shot)", " | ", mine.size(), " | ", fm.size(), " | ",
-                               hv(fm), " | ", rnd.size(), " | ", fr.size(), " | ", hv(fr), " |\n");
+                               fixed(hv(fm), 4), " | ", rnd.size(), " | ", fr.size(), " | ", fixed(hv(fr), 4), " |\n");
     std::printf("device %-7s: MODNAS %zu distinct, front %zu, HV %.4f | random %zu, front %zu, HV %.4f\n", devices[d].name.c_str(),
                 mine.size(), fm.size(), hv(fm), rnd.size(), fr.size(), hv(fr));
     if (nas::detail::have_tool("gnuplot")) {
@@ -319,7 +386,8 @@ int main(int argc, char** argv) try {
     }
   }
   md += moo::detail::message("\nHypervolume: objectives (test error, latency on the device) normalised to [0, 1] over every architecture "
-                             "either method evaluated, reference point (1.1, 1.1). Evaluation took ", t_eval.seconds(), " s.\n");
+                             "either method evaluated; reference point: the error of guessing (", fixed(1.0 - 1.0 / static_cast<double>(space.classes), 2),
+                             ") and 1.1 x the latency range; networks no better than guessing contribute nothing.\n");
   moo::io::write_atomically(out / "summary.md", md);
   std::printf("wrote %s\n", (out / "summary.md").c_str());
   return 0;
