@@ -1,10 +1,10 @@
 // Writes the seed corpora of the fuzz targets, made by the library's own writers: checkpoints of NSGA-II,
 // MOEA/D and a tiny LEMONADE search at several points of a run, architectures (graph JSON + weights),
 // IDX files raw and gzip-compressed, the files a search report leaves behind, saved super-networks and
-// measurement caches; plus a few edge cases.
+// measurement caches, MODNAS search checkpoints and hypernetworks; plus a few edge cases.
 // Usage: make_corpus <corpus-dir> [group...]   (fuzz/run.sh does not need it: the corpus is committed)
-// Groups: nsga2 moead graph idx lemonade (checkpoint_lemonade and report) supernet measurement_cache; all
-// by default.
+// Groups: nsga2 moead graph idx lemonade (checkpoint_lemonade and report) supernet measurement_cache
+// modnas; all by default.
 #include <zlib.h>
 
 #include <algorithm>
@@ -32,6 +32,8 @@
 #include "nas/supernet/cache.hpp"
 #include "nas/supernet/serialize.hpp"
 #include "supernet_setup.hpp"
+#include "modnas_setup.hpp"
+#include "nas/modnas/hypernetwork.hpp"
 
 namespace fs = std::filesystem;
 namespace nt = nas::train;
@@ -295,6 +297,30 @@ void measurement_cache_corpus() {
   put("measurement_cache", "edge_bad_line.csv", four + "1,2,0,0,0,x,0.5,,1,2,0,0\n");
 }
 
+// The modnas target's input is one selector byte (even: checkpoint, odd: hypernetwork) and the file.
+void modnas_corpus() {
+  const auto dir = fs::temp_directory_path() / "moo_make_corpus_modnas";
+  fs::create_directories(dir);
+  auto s = fuzz::modnas_search();
+  std::string first;
+  for (int step = 0; step <= 3; ++step) {
+    if (step > 0) s.step();
+    s.save(dir / "ck");
+    const std::string ck = read(dir / "ck");
+    if (step == 0) first = ck;
+    put("modnas", "checkpoint_step" + std::to_string(step) + ".bin", std::string(1, '\0') + ck);
+  }
+  put("modnas", "edge_checkpoint_truncated.bin", std::string(1, '\0') + first.substr(0, first.size() / 2));
+  put("modnas", "edge_checkpoint_header.bin", std::string(1, '\0') + first.substr(0, 16));
+  const std::string hb = nas::modnas::hypernetwork_to_bytes(s.hyper());
+  put("modnas", "hypernetwork.bin", std::string(1, '\1') + hb);
+  put("modnas", "hypernetwork_linear.bin",
+      std::string(1, '\1') + nas::modnas::hypernetwork_to_bytes(nas::modnas::hypernetwork(
+                                   {.objectives = 3, .device_features = 0, .hidden = {}, .edges = 2, .candidates = 2})));
+  put("modnas", "edge_hypernetwork_truncated.bin", std::string(1, '\1') + hb.substr(0, hb.size() - 9));
+  fs::remove_all(dir);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -312,5 +338,6 @@ int main(int argc, char** argv) {
   if (want("lemonade")) lemonade_corpus();
   if (want("supernet")) supernet_corpus();
   if (want("measurement_cache")) measurement_cache_corpus();
+  if (want("modnas")) modnas_corpus();
   return 0;
 }

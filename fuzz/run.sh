@@ -11,7 +11,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build=${FUZZ_BUILD_DIR:-$here/../build-fuzz}
-all_targets=(checkpoint_nsga2 checkpoint_moead checkpoint_lemonade idx graph report supernet measurement_cache)
+all_targets=(checkpoint_nsga2 checkpoint_moead checkpoint_lemonade idx graph report supernet measurement_cache modnas)
 
 mode=run
 seconds=30

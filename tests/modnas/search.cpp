@@ -252,6 +252,14 @@ TEST_CASE("modnas search: resume is bit-identical; other configurations and corr
   moo::io::write_atomically(dir / "short", bytes.substr(0, 20));
   CHECK_THROWS_AS(full.load(dir / "short"), moo::io_error);
   CHECK_THROWS_AS(full.load(dir / "missing"), moo::io_error);
+  // An all-zero random state behind a valid checksum (the generator would return 0 forever and the
+  // Gumbel and Dirichlet samplers, which redraw u = 0, would never return): refused.
+  std::string zero = moo::io::read_file(dir / "ck");
+  std::fill(zero.begin() + 24, zero.begin() + 56, '\0');  // magic 8, version 4, fingerprint 4, step 8, then the state
+  const std::uint32_t crc = moo::io::codec::crc32(std::string_view(zero).substr(0, zero.size() - 4));
+  for (int i = 0; i < 4; ++i) zero[zero.size() - 4 + static_cast<std::size_t>(i)] = static_cast<char>((crc >> (8 * i)) & 0xff);
+  moo::io::write_atomically(dir / "zero", zero);
+  CHECK_THROWS_WITH_AS(full.load(dir / "zero"), doctest::Contains("all-zero random state"), moo::io_error);
   CHECK_FALSE(full.resume(dir / "missing"));
 }
 

@@ -472,6 +472,7 @@ class search {
     const std::size_t step = r.u64();
     moo::rng::state_type rs;
     for (auto& v : rs) v = r.u64();
+    if (rs == moo::rng::state_type{}) r.fail("an all-zero random state (the generator would only return 0)");
     r.set_context("the super-network");
     auto state = detail::network_state(net_.network());
     if (r.u64() != state.size()) r.fail("another number of weight arrays");
@@ -495,11 +496,14 @@ class search {
       r.fail("the hypernetwork has another shape");
     const std::size_t adam_steps = r.u64();
     const std::size_t na = r.u64();
-    if (na > r.remaining()) r.fail("implausible number of moments");
+    auto hp = h.parameters();
+    if (na != 0 && na != hp.size()) r.fail(moo::detail::message(na, " Adam moments for ", hp.size(), " hypernetwork parameters"));
+    if ((na == 0) != (adam_steps == 0)) r.fail(moo::detail::message("Adam moments of ", na, " parameters after ", adam_steps, " steps"));
     std::vector<std::vector<double>> m1(na), m2(na);
     for (std::size_t i = 0; i < na; ++i) {
       const std::size_t len = r.u64();
-      if (len > r.remaining() / 16) r.fail("implausible moment length");
+      if (len != hp[i].value.size()) r.fail(moo::detail::message("Adam moments of ", len, " values for ", hp[i].name, " of ", hp[i].value.size()));
+      if (len > r.remaining() / 16) r.fail("truncated");
       m1[i].resize(len);
       m2[i].resize(len);
       for (double& v : m1[i]) v = r.f64();
