@@ -214,7 +214,9 @@ class search {
  public:
   // hyper: the hypernetwork's shape; its objectives (2), device_features, edges and candidates are set
   // here from the devices and the space. Devices: at least one, all with the space's candidates, a table
-  // per edge (measure_supernet_device) or per candidate, and feature vectors of one length.
+  // per edge (measure_supernet_device) or per candidate, and feature vectors of one length. The two data
+  // sets are referenced, not copied: they must outlive the search. Not copyable (the optimisers hold
+  // views of the super-network's weights).
   search(supernet_options space, hypernetwork_options hyper, std::vector<device> devices, const nas::train::dataset& train,
          const nas::train::dataset& validation, search_options o)
       : space_(std::move(space)), devices_(std::move(devices)), opt_(std::move(o)),
