@@ -294,6 +294,10 @@ TEST_CASE("modnas search: errors name the input") {
   CHECK_THROWS_AS(search(tiny_space(), {}, devs, train, val, {.batch_size = 200}), moo::value_error);
   CHECK_THROWS_AS(search(tiny_space(), {}, devs, train, val, {.batch_size = 16, .hardware = hardware_objective::macs}),
                   moo::value_error);
+  auto short_macs = devs;
+  short_macs[0].macs.assign(12, 1.0);  // two edges' worth for a space of six
+  CHECK_THROWS_WITH_AS(search(tiny_space(), {}, short_macs, train, val, {.batch_size = 16, .hardware = hardware_objective::macs}),
+                       doctest::Contains("MAC table of 12 values"), moo::dimension_error);
   auto five = tiny_space();
   five.candidates.pop_back();
   CHECK_THROWS_WITH_AS(search(five, {}, devs, train, val, {.batch_size = 16}), doctest::Contains("other candidates"), moo::value_error);

@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <filesystem>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -35,6 +37,13 @@ std::string fuzz_reg_patched(std::string bytes, std::size_t at, std::uint64_t v)
   return bytes;
 }
 
+// A measurement cache of net in context "ctx" at path, with m inserted for each configuration.
+void fuzz_reg_cache_with(const std::filesystem::path& path, const nas::supernet& net, const nas::measurement& m,
+                         std::initializer_list<moo::integer_genome> configs) {
+  nas::measurement_cache c(path, net, "ctx");
+  for (const auto& g : configs) c.insert(g, m);
+}
+
 }  // namespace
 
 TEST_CASE("a supernet file whose options need more weights than it holds is refused before they are allocated") {
@@ -62,10 +71,7 @@ TEST_CASE("a measurement cache whose last line has no newline takes an insert an
   const nas::supernet net(fuzz_reg_one_stage(), 1);
   const auto path = dir / "cache.csv";
   const nas::measurement first{.error = 0.25, .latency = 1e-5, .macs = 3, .params = 4, .latency_batch = 1, .latency_threads = 1};
-  {
-    nas::measurement_cache c(path, net, "ctx");
-    c.insert(net.smallest(), first);
-  }
+  fuzz_reg_cache_with(path, net, first, {net.smallest()});
   std::string text = moo::io::read_file(path);
   REQUIRE(text.back() == '\n');
   text.pop_back();  // as an editor or another writer may leave it
@@ -96,11 +102,7 @@ TEST_CASE("a measurement cache whose last line was cut by a kill drops that line
   const nas::supernet net(fuzz_reg_one_stage(), 1);
   const auto path = dir / "cache.csv";
   const nas::measurement m{.error = 0.25, .latency = 1e-5, .macs = 3, .params = 4, .latency_batch = 1, .latency_threads = 1};
-  {
-    nas::measurement_cache c(path, net, "ctx");
-    c.insert(net.smallest(), m);
-    c.insert(net.largest(), m);
-  }
+  fuzz_reg_cache_with(path, net, m, {net.smallest(), net.largest()});
   const std::string whole = moo::io::read_file(path);
   const std::size_t last = whole.rfind('\n', whole.size() - 2) + 1;  // the start of the last line
   for (const std::size_t keep : {std::size_t{1}, (whole.size() - last) / 2, whole.size() - last - 4}) {

@@ -156,6 +156,8 @@ struct device {
   // over `edges` edges (a per-edge table gives its own count; a per-candidate table needs it).
   double max_latency(std::size_t edges = 0) const { return extreme(latency, edges, true); }
   double min_latency(std::size_t edges = 0) const { return extreme(latency, edges, false); }
+  double max_macs(std::size_t edges = 0) const { return extreme(macs, edges, true); }
+  double min_macs(std::size_t edges = 0) const { return extreme(macs, edges, false); }
   // The cost of one architecture (a candidate index per edge) from the table.
   double latency_of(std::span<const std::size_t> arch) const { return cost_of(latency, arch); }
   double macs_of(std::span<const std::size_t> arch) const {

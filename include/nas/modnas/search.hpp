@@ -238,6 +238,10 @@ class search {
                                                         " values for ", edges, " edges x ", space_.candidates.size(), " candidates"));
       if (opt_.hardware == hardware_objective::macs && d.macs.empty())
         throw moo::value_error(moo::detail::message("modnas search: device '", d.name, "' has no MAC table"));
+      if (opt_.hardware == hardware_objective::macs && d.macs.size() != space_.candidates.size() &&
+          d.macs.size() != edges * space_.candidates.size())
+        throw moo::dimension_error(moo::detail::message("modnas search: device '", d.name, "' has a MAC table of ", d.macs.size(),
+                                                        " values for ", edges, " edges x ", space_.candidates.size(), " candidates"));
       if (d.features.size() != devices_[0].features.size())
         throw moo::dimension_error(moo::detail::message("modnas search: device '", d.name, "' has ", d.features.size(),
                                                         " features, device '", devices_[0].name, "' ", devices_[0].features.size()));
@@ -265,7 +269,7 @@ class search {
     const std::size_t e = edge_count(space_), k = space_.candidates.size();
     if (soft.size() != e * k)
       throw moo::dimension_error(moo::detail::message("modnas search: ", soft.size(), " mixing weights for ", e, " x ", k));
-    const double lo = extreme(d, tab, e, false), hi = extreme(d, tab, e, true);
+    const auto [lo, hi] = cost_range(d);
     const double span = hi > lo ? hi - lo : 1.0;
     double cost = 0.0;
     dalpha.assign(e * k, 0.0);
@@ -291,9 +295,7 @@ class search {
 
   // The normalised hardware objective of an architecture on a device (table-based, in [0, 1]).
   double hardware_cost(const device& d, const architecture& a) const {
-    const auto& t = table(d);
-    const std::size_t e = edge_count(space_);
-    const double lo = extreme(d, t, e, false), hi = extreme(d, t, e, true);
+    const auto [lo, hi] = cost_range(d);
     const double c = opt_.hardware == hardware_objective::latency ? d.latency_of(a) : d.macs_of(a);
     return hi > lo ? (c - lo) / (hi - lo) : 0.0;
   }
@@ -560,14 +562,11 @@ class search {
   const std::vector<double>& table(const device& d) const {
     return opt_.hardware == hardware_objective::latency ? d.latency : d.macs;
   }
-  double extreme(const device& d, const std::vector<double>& t, std::size_t edges, bool largest) const {
-    const std::size_t k = d.candidates.size();
-    double total = 0.0;
-    for (std::size_t e = 0; e < edges; ++e) {
-      const auto* b = t.data() + (t.size() == k ? 0 : e * k);
-      total += largest ? *std::max_element(b, b + k) : *std::min_element(b, b + k);
-    }
-    return total;
+  // The cheapest and the most expensive architecture's cost on d (the hardware objective's table).
+  std::pair<double, double> cost_range(const device& d) const {
+    const std::size_t e = edge_count(space_);
+    if (opt_.hardware == hardware_objective::latency) return {d.min_latency(e), d.max_latency(e)};
+    return {d.min_macs(e), d.max_macs(e)};
   }
   void check(double v, std::string_view what) const {
     if (!std::isfinite(v))
